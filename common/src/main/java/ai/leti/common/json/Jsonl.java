@@ -1,0 +1,79 @@
+package ai.leti.common.json;
+
+import java.io.BufferedReader;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/** JSON Lines files: one JSON object a line, the format of MBPP, HumanEval and samples files. */
+public final class Jsonl {
+
+    /** One shared mapper; Jackson mappers are thread-safe once configured. */
+    public static final JsonMapper MAPPER = JsonMapper.builder().build();
+
+    private Jsonl() {
+    }
+
+    /** A parsed line with its 1-based line number, so errors can name where they came from. */
+    public record Line(int number, JsonNode node) {
+    }
+
+    /** Reads every non-blank line as a JSON object; a malformed line fails with its file and line number. */
+    public static List<Line> read(Path file) {
+        List<Line> lines = new ArrayList<>();
+        try (BufferedReader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            String text;
+            int number = 0;
+            while ((text = reader.readLine()) != null) {
+                number++;
+                if (text.isBlank()) {
+                    continue;
+                }
+                JsonNode node;
+                try {
+                    node = MAPPER.readTree(text);
+                } catch (JacksonException e) {
+                    throw new IllegalArgumentException(file + ":" + number + ": not valid JSON: "
+                            + e.getOriginalMessage(), e);
+                }
+                if (!node.isObject()) {
+                    throw new IllegalArgumentException(file + ":" + number + ": expected a JSON object");
+                }
+                lines.add(new Line(number, node));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + file, e);
+        }
+        return lines;
+    }
+
+    /** Writes one JSON line per value, replacing the file. */
+    public static void write(Path file, List<?> values) {
+        try (BufferedWriter writer = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
+            for (Object value : values) {
+                writer.write(MAPPER.writeValueAsString(value));
+                writer.newLine();
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + file, e);
+        }
+    }
+
+    /** A field as text (numbers become their decimal text, as MBPP's integer task ids), or null. */
+    public static String text(JsonNode node, String field) {
+        JsonNode value = node.get(field);
+        if (value == null || value.isNull()) {
+            return null;
+        }
+        return value.isValueNode() ? value.asString() : value.toString();
+    }
+}

@@ -1,0 +1,20 @@
+package ai.leti.common.messages;
+
+/** Kafka topic names, in one place so every service and manifest agrees on them. */
+public final class Topics {
+
+    /** Candidate programs sampled by the generator, keyed by task id so one task's samples stay in order. */
+    public static final String CANDIDATES = "leti.candidates";
+
+    /** One execution result per candidate, keyed by task id. */
+    public static final String RESULTS = "leti.results";
+
+    /** Candidates that could not be read or validated; nothing is dropped silently. */
+    public static final String CANDIDATES_DLT = CANDIDATES + ".dlt";
+
+    /** Results the trainer could not read. */
+    public static final String RESULTS_DLT = RESULTS + ".dlt";
+
+    private Topics() {
+    }
+}
