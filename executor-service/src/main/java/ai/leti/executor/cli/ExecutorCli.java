@@ -1,0 +1,23 @@
+package ai.leti.executor.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** {@code ./leti evaluate} and {@code ./leti bench executor}: the sandbox used from the shell, without Kafka. */
+@Command(name = "leti", mixinStandardHelpOptions = true,
+        subcommands = {EvaluateCommand.class, ExecutorBenchCommand.class},
+        description = "Runs programs in the LETI sandbox from the command line.")
+public final class ExecutorCli {
+
+    public static void main(String[] args) {
+        int code = new CommandLine(new ExecutorCli())
+                .setCaseInsensitiveEnumValuesAllowed(true)
+                .setExecutionExceptionHandler((exception, command, parsed) -> {
+                    // A user error (bad file, bad option value) gets its message, not a stack trace.
+                    command.getErr().println("error: " + exception.getMessage());
+                    return 2;
+                })
+                .execute(args);
+        System.exit(code);
+    }
+}

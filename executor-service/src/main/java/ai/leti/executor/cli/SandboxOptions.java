@@ -1,0 +1,42 @@
+package ai.leti.executor.cli;
+
+import java.nio.file.Path;
+import java.time.Duration;
+
+import ai.leti.executor.sandbox.Isolation;
+import ai.leti.executor.sandbox.SandboxSettings;
+import picocli.CommandLine.Option;
+
+/** Sandbox options shared by the commands that run programs. */
+final class SandboxOptions {
+
+    @Option(names = "--timeout", defaultValue = "5", description = "Seconds per program (default: ${DEFAULT-VALUE}).")
+    double timeoutSeconds;
+
+    @Option(names = "--workers", description = "Programs run at once (default: the number of CPUs, at least 2).")
+    Integer workers;
+
+    @Option(names = "--python", defaultValue = "/usr/bin/python3",
+            description = "Interpreter to run programs with (default: ${DEFAULT-VALUE}).")
+    Path python;
+
+    @Option(names = "--isolation", defaultValue = "bwrap",
+            description = "bwrap (default) or none (trusted code only): ${COMPLETION-CANDIDATES}.")
+    Isolation isolation;
+
+    SandboxSettings settings() {
+        if (!(timeoutSeconds > 0 && timeoutSeconds <= 600)) {
+            throw new IllegalArgumentException("--timeout must be within (0, 600] seconds, got " + timeoutSeconds);
+        }
+        if (workers != null && (workers < 1 || workers > 256)) {
+            throw new IllegalArgumentException("--workers must be within 1..256, got " + workers);
+        }
+        SandboxSettings defaults = SandboxSettings.defaults();
+        SandboxSettings settings = new SandboxSettings(python, workers == null ? defaults.workers() : workers,
+                Duration.ofNanos((long) (timeoutSeconds * 1e9)), isolation, isolation == Isolation.BWRAP,
+                defaults.memoryBytes(), defaults.maxProcesses(), defaults.maxOutputBytes(), defaults.maxOpenFiles(),
+                defaults.scratchBytes(), defaults.sandboxUidBase(), defaults.deprioritizeAfter(),
+                defaults.startTimeout());
+        return settings;
+    }
+}

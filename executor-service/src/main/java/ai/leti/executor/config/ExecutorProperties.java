@@ -1,0 +1,24 @@
+package ai.leti.executor.config;
+
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotBlank;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.validation.annotation.Validated;
+
+/**
+ * {@code leti.executor.*}: this instance's place in the fleet.
+ *
+ * @param instanceId  names this instance in every result it publishes (the pod name in Kubernetes)
+ * @param concurrency Kafka listener threads; each runs one program at a time, so match it to the sandbox workers
+ * @param partitions  partitions of the candidates topic when this service creates it: the most executor threads
+ *                    the whole fleet can use at once
+ */
+@Validated
+@ConfigurationProperties("leti.executor")
+public record ExecutorProperties(
+        @NotBlank String instanceId,
+        @Min(1) @DefaultValue("2") int concurrency,
+        @Min(1) @DefaultValue("12") int partitions) {
+}

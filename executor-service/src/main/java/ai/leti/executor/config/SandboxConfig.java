@@ -1,0 +1,18 @@
+package ai.leti.executor.config;
+
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+import ai.leti.executor.sandbox.SandboxPool;
+
+@Configuration(proxyBeanMethods = false)
+@EnableConfigurationProperties({SandboxProperties.class, ExecutorProperties.class})
+class SandboxConfig {
+
+    /** Started with the context: a service whose sandbox cannot start refuses to start, naming why. */
+    @Bean(destroyMethod = "close")
+    SandboxPool sandboxPool(SandboxProperties properties) {
+        return SandboxPool.start(properties.toSettings());
+    }
+}

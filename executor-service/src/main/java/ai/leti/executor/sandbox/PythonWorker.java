@@ -1,0 +1,186 @@
+package ai.leti.executor.sandbox;
+
+import java.io.BufferedReader;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStreamWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import ai.leti.common.json.Jsonl;
+import tools.jackson.core.JacksonException;
+
+/**
+ * One fork server process and the pipe to it. Not thread-safe: the {@link SandboxPool} hands a worker to
+ * one caller at a time. A worker that stops answering is killed with its whole process tree and restarted.
+ */
+final class PythonWorker implements AutoCloseable {
+
+    static final String SCRIPT = "leti_sandbox.py";
+    private static final Logger log = LoggerFactory.getLogger(PythonWorker.class);
+    /** Beyond the program's own limit: the server's kill-and-reap pass may take up to 5 s in the worst case. */
+    private static final long GRACE_MILLIS = 10_000;
+    private static final String EOF = "\u0000EOF";
+
+    private final int index;
+    private final List<String> command;
+    private final Path stderrLog;
+    private final long startTimeoutMillis;
+    private Process process;
+    private BufferedWriter requests;
+    private BlockingQueue<String> responses;
+    private long counter;
+
+    PythonWorker(int index, List<String> command, Path stderrLog, long startTimeoutMillis) {
+        this.index = index;
+        this.command = command;
+        this.stderrLog = stderrLog;
+        this.startTimeoutMillis = startTimeoutMillis;
+    }
+
+    /** Starts the server and waits for its ready line; fails with what the server printed if it cannot start. */
+    void start() {
+        try {
+            ProcessBuilder builder = new ProcessBuilder(command)
+                    .redirectError(ProcessBuilder.Redirect.appendTo(stderrLog.toFile()));
+            builder.environment().clear();
+            builder.environment().put("PATH", "/usr/bin:/bin");
+            builder.environment().put("LANG", "C.UTF-8");
+            process = builder.start();
+        } catch (IOException e) {
+            throw new SandboxException("cannot start sandbox worker " + index + " (" + command.get(0) + "): "
+                    + e.getMessage(), e);
+        }
+        requests = new BufferedWriter(new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8));
+        responses = new LinkedBlockingQueue<>();
+        BufferedReader reader = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+        BlockingQueue<String> queue = responses;
+        Thread pump = new Thread(() -> pump(reader, queue), "sandbox-worker-" + index + "-reader");
+        pump.setDaemon(true);
+        pump.start();
+        String ready = poll(startTimeoutMillis);
+        if (ready == null || ready == EOF || !ready.contains("\"ready\"")) {
+            kill();
+            throw new SandboxException("sandbox worker " + index + " did not start: " + describeFailure(ready));
+        }
+        log.debug("sandbox worker {} ready: {}", index, ready);
+    }
+
+    private static void pump(BufferedReader reader, BlockingQueue<String> queue) {
+        try (reader) {
+            String line;
+            while ((line = reader.readLine()) != null) {
+                queue.add(line);
+            }
+        } catch (IOException ignored) {
+            // the process went away; EOF below tells the waiting caller
+        }
+        queue.add(EOF);
+    }
+
+    /** Runs one program; never throws for anything the program does. */
+    WorkerResponse run(String program, String tests, double timeoutSeconds) {
+        String id = Long.toString(++counter);
+        if (!isAlive()) {
+            restart("it was not running");
+        }
+        Map<String, Object> request = new LinkedHashMap<>();
+        request.put("id", id);
+        request.put("program", program);
+        request.put("tests", tests);
+        request.put("timeout", timeoutSeconds);
+        long started = System.nanoTime();
+        try {
+            requests.write(Jsonl.MAPPER.writeValueAsString(request));
+            requests.write('\n');
+            requests.flush();
+        } catch (IOException e) {
+            restart("its input pipe broke: " + e.getMessage());
+            return WorkerResponse.sandboxFailure(id, "sandbox worker died before the program was sent");
+        }
+        String line = poll((long) (timeoutSeconds * 1000) + GRACE_MILLIS);
+        if (line == null) {
+            restart("it did not answer within the timeout");
+            return WorkerResponse.timedOut(id, (System.nanoTime() - started) / 1e6);
+        }
+        if (line == EOF) {
+            restart("it exited while running a program");
+            return WorkerResponse.sandboxFailure(id, "sandbox worker exited while running the program");
+        }
+        try {
+            WorkerResponse response = Jsonl.MAPPER.readValue(line, WorkerResponse.class);
+            if (!id.equals(response.id())) {
+                restart("it answered request " + response.id() + " instead of " + id);
+                return WorkerResponse.sandboxFailure(id, "sandbox worker protocol out of step");
+            }
+            return response;
+        } catch (JacksonException e) {
+            restart("it wrote an unreadable answer");
+            return WorkerResponse.sandboxFailure(id, "unreadable sandbox answer");
+        }
+    }
+
+    boolean isAlive() {
+        return process != null && process.isAlive();
+    }
+
+    private void restart(String why) {
+        log.warn("restarting sandbox worker {}: {}", index, why);
+        kill();
+        start();
+    }
+
+    private String poll(long millis) {
+        try {
+            return responses.poll(millis, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
+    }
+
+    private String describeFailure(String line) {
+        String stderr = "";
+        try {
+            if (Files.exists(stderrLog)) {
+                stderr = Files.readString(stderrLog, StandardCharsets.UTF_8).strip();
+            }
+        } catch (IOException ignored) {
+            // the message below still names the command
+        }
+        String said = line == null ? "no answer within " + startTimeoutMillis + " ms"
+                : line == EOF ? "it exited" : "unexpected first line " + line;
+        return said + (stderr.isEmpty() ? "" : "; stderr: " + stderr.lines().reduce((a, b) -> b).orElse(""))
+                + "; command: " + String.join(" ", command.subList(0, Math.min(command.size(), 3))) + " ...";
+    }
+
+    /** Kills the server and everything under it (bubblewrap's namespace dies with its init). */
+    private void kill() {
+        if (process == null) {
+            return;
+        }
+        process.descendants().forEach(ProcessHandle::destroyForcibly);
+        process.destroyForcibly();
+        try {
+            process.waitFor(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public void close() {
+        kill();
+    }
+}

@@ -1,0 +1,156 @@
+package ai.leti.executor.sandbox;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.stream.Stream;
+
+import ai.leti.common.messages.Verdict;
+import ai.leti.executor.feedback.FeedbackExtractor;
+
+/**
+ * A fixed set of pre-started, isolated Python fork servers. {@link #run} borrows an idle worker, runs one
+ * program and returns its verdict; callers on many threads share the pool. Closing it kills every worker
+ * and everything the programs started.
+ */
+public final class SandboxPool implements AutoCloseable {
+
+    private final SandboxSettings settings;
+    private final List<PythonWorker> workers = new ArrayList<>();
+    private final BlockingQueue<PythonWorker> idle;
+    private final Path home;
+    private volatile boolean closed;
+
+    private SandboxPool(SandboxSettings settings, Path home) {
+        this.settings = settings;
+        this.home = home;
+        this.idle = new ArrayBlockingQueue<>(settings.workers());
+    }
+
+    /** Starts every worker in parallel; fails naming the cause if any cannot start. */
+    public static SandboxPool start(SandboxSettings settings) {
+        checkPrerequisites(settings);
+        Path home;
+        try {
+            home = Files.createTempDirectory("leti-sandbox-");
+            try (InputStream script = SandboxPool.class.getResourceAsStream("/sandbox/" + PythonWorker.SCRIPT)) {
+                if (script == null) {
+                    throw new SandboxException("sandbox script missing from the classpath");
+                }
+                Files.copy(script, home.resolve(PythonWorker.SCRIPT));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot prepare the sandbox directory", e);
+        }
+        SandboxPool pool = new SandboxPool(settings, home);
+        boolean root = isRoot();
+        for (int i = 0; i < settings.workers(); i++) {
+            Integer uid = settings.isolation() == Isolation.BWRAP && root ? settings.sandboxUidBase() + i : null;
+            Path scratch = settings.isolation() == Isolation.BWRAP ? Path.of("/tmp") : pool.hostScratch(i);
+            List<String> command = WorkerCommand.of(settings, home, scratch, uid, root);
+            pool.workers.add(new PythonWorker(i, command, home.resolve("worker-" + i + ".stderr"),
+                    settings.startTimeout().toMillis()));
+        }
+        ExecutorService starter = Executors.newFixedThreadPool(Math.min(settings.workers(), 8));
+        try {
+            CompletableFuture.allOf(pool.workers.stream()
+                    .map(worker -> CompletableFuture.runAsync(worker::start, starter))
+                    .toArray(CompletableFuture[]::new)).join();
+        } catch (RuntimeException e) {
+            pool.close();
+            Throwable cause = e.getCause() != null ? e.getCause() : e;
+            throw cause instanceof SandboxException sandbox ? sandbox : new SandboxException(cause.getMessage(), cause);
+        } finally {
+            starter.shutdown();
+        }
+        pool.idle.addAll(pool.workers);
+        return pool;
+    }
+
+    private static void checkPrerequisites(SandboxSettings settings) {
+        if (!Files.isExecutable(settings.python())) {
+            throw new SandboxException("leti.sandbox.python: " + settings.python()
+                    + " is not an executable Python interpreter (Debian's /usr/bin/python3 is expected)");
+        }
+        if (settings.isolation() == Isolation.BWRAP && !Files.isExecutable(Path.of(WorkerCommand.BWRAP))) {
+            throw new SandboxException("leti.sandbox.isolation=bwrap needs bubblewrap at " + WorkerCommand.BWRAP
+                    + "; run ./leti setup (installs bubblewrap and python3-seccomp) or, for trusted code only,"
+                    + " set leti.sandbox.isolation=none");
+        }
+    }
+
+    private Path hostScratch(int index) {
+        try {
+            return Files.createDirectories(home.resolve("scratch-" + index));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static boolean isRoot() {
+        return new com.sun.security.auth.module.UnixSystem().getUid() == 0;
+    }
+
+    /** Runs {@code program} followed by {@code tests} with the default timeout. */
+    public Verdict run(String program, String tests) {
+        return run(program, tests, settings.timeout());
+    }
+
+    /** Runs {@code program} followed by {@code tests}; blocks until a worker is free and the program finished. */
+    public Verdict run(String program, String tests, Duration timeout) {
+        if (closed) {
+            throw new SandboxException("sandbox pool is closed");
+        }
+        PythonWorker worker;
+        try {
+            worker = idle.take();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SandboxException("interrupted while waiting for a sandbox worker", e);
+        }
+        try {
+            double seconds = timeout.toNanos() / 1e9;
+            WorkerResponse response = worker.run(program, tests, seconds);
+            if ("error".equals(response.status())) {
+                // One retry on a fresh worker: the failure was the sandbox's, and the program deserves a verdict.
+                response = worker.run(program, tests, seconds);
+            }
+            return FeedbackExtractor.verdict(response);
+        } finally {
+            if (!closed) {
+                idle.add(worker);
+            }
+        }
+    }
+
+    public SandboxSettings settings() {
+        return settings;
+    }
+
+    /** Workers whose server process is alive: what readiness reports. */
+    public int liveWorkers() {
+        return (int) workers.stream().filter(PythonWorker::isAlive).count();
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        workers.forEach(PythonWorker::close);
+        try (Stream<Path> paths = Files.walk(home)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+        } catch (IOException ignored) {
+            // a temp directory left behind is harmless
+        }
+    }
+}

@@ -1,0 +1,71 @@
+package ai.leti.executor.sandbox;
+
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * Everything a {@link SandboxPool} needs; the service binds it from {@code leti.sandbox.*}, the CLI
+ * builds it from options.
+ *
+ * @param python          the interpreter (Debian's {@code /usr/bin/python3}: its {@code python3-seccomp} is used)
+ * @param workers         pre-started fork servers, i.e. programs run at once
+ * @param timeout         default wall-clock limit per program
+ * @param memoryBytes     address-space limit per program
+ * @param maxProcesses    process limit per program (fork bombs stop here)
+ * @param maxOutputBytes  limit on captured output and on any file the program writes
+ * @param maxOpenFiles    open file descriptors per program
+ * @param scratchBytes    size of each worker's private /tmp
+ * @param sandboxUidBase  first unprivileged uid programs run as when the service runs as root (one per worker)
+ * @param deprioritizeAfter wall time after which a still-running program drops to nice 19, so the quick programs
+ *                        of other workers get the CPU first; zero keeps equal shares. A program that legitimately
+ *                        needs more CPU than this may then time out sooner on a loaded executor.
+ */
+public record SandboxSettings(
+        Path python,
+        int workers,
+        Duration timeout,
+        Isolation isolation,
+        boolean seccomp,
+        long memoryBytes,
+        int maxProcesses,
+        long maxOutputBytes,
+        int maxOpenFiles,
+        long scratchBytes,
+        int sandboxUidBase,
+        Duration deprioritizeAfter,
+        Duration startTimeout) {
+
+    public SandboxSettings {
+        if (workers < 1) {
+            throw new IllegalArgumentException("leti.sandbox.workers must be at least 1, got " + workers);
+        }
+        if (timeout.isNegative() || timeout.isZero()) {
+            throw new IllegalArgumentException("leti.sandbox.timeout must be positive, got " + timeout);
+        }
+        if (isolation == Isolation.NONE && seccomp) {
+            seccomp = false; // seccomp is one of the layers that "isolation off" turns off
+        }
+    }
+
+    /** The defaults the service and the CLI start from. */
+    public static SandboxSettings defaults() {
+        return new SandboxSettings(Path.of("/usr/bin/python3"), Math.max(2, Runtime.getRuntime().availableProcessors()),
+                Duration.ofSeconds(5), Isolation.BWRAP, true, 1L << 30, 64, 1L << 20, 64, 256L << 20, 61000,
+                Duration.ofSeconds(1), Duration.ofSeconds(30));
+    }
+
+    public SandboxSettings withWorkers(int count) {
+        return new SandboxSettings(python, count, timeout, isolation, seccomp, memoryBytes, maxProcesses,
+                maxOutputBytes, maxOpenFiles, scratchBytes, sandboxUidBase, deprioritizeAfter, startTimeout);
+    }
+
+    public SandboxSettings withTimeout(Duration limit) {
+        return new SandboxSettings(python, workers, limit, isolation, seccomp, memoryBytes, maxProcesses,
+                maxOutputBytes, maxOpenFiles, scratchBytes, sandboxUidBase, deprioritizeAfter, startTimeout);
+    }
+
+    public SandboxSettings withIsolation(Isolation mode) {
+        return new SandboxSettings(python, workers, timeout, mode, mode == Isolation.BWRAP, memoryBytes,
+                maxProcesses, maxOutputBytes, maxOpenFiles, scratchBytes, sandboxUidBase, deprioritizeAfter, startTimeout);
+    }
+}

@@ -1,0 +1,86 @@
+package ai.leti.executor.sandbox;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import ai.leti.common.json.Jsonl;
+
+/** Builds the command line that starts one fork server, inside bubblewrap or bare. */
+final class WorkerCommand {
+
+    static final String BWRAP = "/usr/bin/bwrap";
+    private static final String SCRIPT_DIR_INSIDE = "/leti";
+
+    private WorkerCommand() {
+    }
+
+    /**
+     * @param scriptDir host directory holding {@code leti_sandbox.py}
+     * @param scratch   where programs get their directories: {@code /tmp} inside bubblewrap, a host dir without
+     * @param uid       the unprivileged uid programs drop to, or null to keep the current one
+     */
+    static List<String> of(SandboxSettings settings, Path scriptDir, Path scratch, Integer uid, boolean root) {
+        Map<String, Object> config = new LinkedHashMap<>();
+        boolean isolated = settings.isolation() == Isolation.BWRAP;
+        config.put("memory_bytes", settings.memoryBytes());
+        config.put("max_output_bytes", settings.maxOutputBytes());
+        config.put("max_processes", settings.maxProcesses());
+        config.put("max_open_files", settings.maxOpenFiles());
+        config.put("limits", isolated);
+        config.put("seccomp", settings.seccomp());
+        config.put("uid", uid);
+        config.put("kill_scope", isolated ? "namespace" : "group");
+        config.put("scratch", scratch.toString());
+        config.put("deprioritize_after", settings.deprioritizeAfter().toNanos() / 1e9);
+        String configJson = Jsonl.MAPPER.writeValueAsString(config);
+
+        List<String> command = new ArrayList<>();
+        if (!isolated) {
+            command.addAll(List.of(settings.python().toString(), "-I", "-S", "-B",
+                    scriptDir.resolve(PythonWorker.SCRIPT).toString(), configJson));
+            return command;
+        }
+        command.add(BWRAP);
+        if (!root) {
+            // Without root, namespaces come from an unprivileged user namespace; programs keep the uid.
+            command.addAll(List.of("--unshare-user", "--disable-userns"));
+        }
+        command.addAll(List.of("--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts",
+                // No --die-with-parent: its PR_SET_PDEATHSIG fires when the *thread* that started bwrap ends,
+                // which in a JVM is any pool thread. The server exits on stdin EOF instead, i.e. when the JVM dies.
+                "--unshare-cgroup-try", "--new-session",
+                "--ro-bind", "/usr", "/usr",
+                "--symlink", "usr/lib", "/lib", "--symlink", "usr/lib64", "/lib64", "--symlink", "usr/bin", "/bin",
+                "--proc", "/proc", "--dev", "/dev",
+                "--perms", "1777", "--size", Long.toString(settings.scratchBytes()), "--tmpfs", "/tmp",
+                "--ro-bind", scriptDir.toString(), SCRIPT_DIR_INSIDE));
+        Path prefix = interpreterPrefix(settings.python());
+        if (prefix != null) {
+            command.addAll(List.of("--ro-bind", prefix.toString(), prefix.toString()));
+        }
+        command.addAll(List.of("--chdir", "/tmp", "--clearenv", "--setenv", "PATH", "/usr/bin:/bin",
+                "--setenv", "LANG", "C.UTF-8",
+                settings.python().toString(), "-I", "-S", "-B", SCRIPT_DIR_INSIDE + "/" + PythonWorker.SCRIPT,
+                configJson));
+        return command;
+    }
+
+    /** An interpreter installed outside /usr (pyenv, a venv) needs its prefix visible inside the sandbox. */
+    private static Path interpreterPrefix(Path python) {
+        try {
+            Path real = python.toRealPath();
+            if (real.startsWith("/usr")) {
+                return null;
+            }
+            Path prefix = real.getParent().getParent();
+            return Files.isDirectory(prefix) ? prefix : null;
+        } catch (IOException e) {
+            throw new IllegalStateException("leti.sandbox.python: cannot resolve " + python + ": " + e.getMessage(), e);
+        }
+    }
+}

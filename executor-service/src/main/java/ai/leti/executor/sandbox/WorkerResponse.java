@@ -1,0 +1,31 @@
+package ai.leti.executor.sandbox;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+
+/**
+ * One answer line of the Python fork server, as it wrote it. {@code status} is one of
+ * {@code passed}, {@code failed} (with the exception type and full traceback), {@code timeout},
+ * {@code signaled} (killed by a signal), {@code exited} (left before its tests finished) or
+ * {@code error} (the server could not run the request).
+ */
+public record WorkerResponse(
+        String id,
+        String status,
+        @JsonProperty("exc_type") String excType,
+        String traceback,
+        @JsonProperty("signal_name") String signalName,
+        @JsonProperty("exit_code") Integer exitCode,
+        String error,
+        double ms,
+        String output,
+        @JsonProperty("output_bytes") long outputBytes,
+        @JsonProperty("output_limit") boolean outputLimit) {
+
+    static WorkerResponse sandboxFailure(String id, String why) {
+        return new WorkerResponse(id, "error", null, null, null, null, why, 0, "", 0, false);
+    }
+
+    static WorkerResponse timedOut(String id, double ms) {
+        return new WorkerResponse(id, "timeout", null, null, null, null, null, ms, "", 0, false);
+    }
+}
