@@ -10,14 +10,18 @@ import picocli.CommandLine.Command;
 public final class ExecutorCli {
 
     public static void main(String[] args) {
-        int code = new CommandLine(new ExecutorCli())
+        int code = commandLine().execute(args);
+        System.exit(code);
+    }
+
+    /** The configured command line; tests run it without exiting the JVM. */
+    static CommandLine commandLine() {
+        return new CommandLine(new ExecutorCli())
                 .setCaseInsensitiveEnumValuesAllowed(true)
                 .setExecutionExceptionHandler((exception, command, parsed) -> {
                     // A user error (bad file, bad option value) gets its message, not a stack trace.
                     command.getErr().println("error: " + exception.getMessage());
                     return 2;
-                })
-                .execute(args);
-        System.exit(code);
+                });
     }
 }
