@@ -17,7 +17,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Pattern;
 
 import ai.leti.common.json.Jsonl;
 import ai.leti.common.messages.Verdict;
@@ -39,8 +38,6 @@ import tools.jackson.databind.JsonNode;
         description = "Benchmarks the sandbox on MBPP reference solutions and broken variants.")
 final class ExecutorBenchCommand implements Callable<Integer> {
 
-    /** {@code return x} becomes {@code x}: the function then returns None and its asserts must fail. */
-    private static final Pattern RETURN = Pattern.compile("(?m)^([ \\t]*)return\\b[ \\t]*");
 
     @Option(names = "--mbpp", required = true, description = "MBPP JSONL file.")
     Path mbpp;
@@ -76,7 +73,7 @@ final class ExecutorBenchCommand implements Callable<Integer> {
         List<Program> broken = new ArrayList<>();
         for (Task task : tasks) {
             references.add(new Program(task.taskId(), task.prompt() + task.referenceCompletion(), task.tests()));
-            String withoutReturn = RETURN.matcher(task.referenceCompletion()).replaceAll("$1");
+            String withoutReturn = BrokenVariant.withoutReturn(task.referenceCompletion());
             if (!withoutReturn.equals(task.referenceCompletion())) {
                 broken.add(new Program(task.taskId() + "/no-return", task.prompt() + withoutReturn, task.tests()));
             }
