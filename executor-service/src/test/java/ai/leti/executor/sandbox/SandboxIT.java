@@ -159,6 +159,21 @@ class SandboxIT {
     }
 
     @Test
+    void keepsItsThroughputAfterHostilePrograms() {
+        for (String hostile : new String[] {"import os\nwhile True:\n    os.fork()\n", "x = bytearray(20 * (1 << 30))\n",
+                "while True:\n    print('x' * 4096)\n", "import os\nos.kill(-1, 9)\n"}) {
+            assertThat(run(hostile).passed()).isFalse();
+        }
+        long started = System.nanoTime();
+        for (int i = 0; i < 100; i++) {
+            assertThat(run("def f(x):\n    return x + 1\n").passed()).isTrue();
+        }
+        double seconds = (System.nanoTime() - started) / 1e9;
+        // One caller, one program at a time: ~2-3 ms each when healthy; a damaged pool would be far slower.
+        assertThat(seconds).as("100 quick programs after hostile ones").isLessThan(5.0);
+    }
+
+    @Test
     void decodesNonUtf8Output() {
         Verdict verdict = pool.run("import sys\nsys.stdout.buffer.write(b'\\xff\\xfe ok')\n", "\nassert True\n");
         assertThat(verdict.passed()).isTrue();
