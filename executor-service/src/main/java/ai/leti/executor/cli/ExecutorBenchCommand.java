@@ -81,10 +81,8 @@ final class ExecutorBenchCommand implements Callable<Integer> {
         out.printf("bench executor: %d MBPP tasks, %d reference solutions, %d broken variants (return removed)%n",
                 tasks.size(), references.size(), broken.size());
         Duration timeout = Duration.ofNanos((long) (timeoutSeconds * 1e9));
-        SandboxSettings isolated = SandboxSettings.defaults().withTimeout(timeout);
-        isolated = new SandboxSettings(python, isolated.workers(), timeout, Isolation.BWRAP, true,
-                isolated.memoryBytes(), isolated.maxProcesses(), isolated.maxOutputBytes(), isolated.maxOpenFiles(),
-                isolated.scratchBytes(), isolated.sandboxUidBase(), isolated.deprioritizeAfter(), isolated.startTimeout());
+        SandboxSettings isolated = SandboxSettings.defaults().withPython(python).withTimeout(timeout)
+                .withIsolation(Isolation.BWRAP);
 
         out.println();
         out.println("== verdicts ==");

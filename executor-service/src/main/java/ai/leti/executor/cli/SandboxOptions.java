@@ -31,12 +31,8 @@ final class SandboxOptions {
         if (workers != null && (workers < 1 || workers > 256)) {
             throw new IllegalArgumentException("--workers must be within 1..256, got " + workers);
         }
-        SandboxSettings defaults = SandboxSettings.defaults();
-        SandboxSettings settings = new SandboxSettings(python, workers == null ? defaults.workers() : workers,
-                Duration.ofNanos((long) (timeoutSeconds * 1e9)), isolation, isolation == Isolation.BWRAP,
-                defaults.memoryBytes(), defaults.maxProcesses(), defaults.maxOutputBytes(), defaults.maxOpenFiles(),
-                defaults.scratchBytes(), defaults.sandboxUidBase(), defaults.deprioritizeAfter(),
-                defaults.startTimeout());
-        return settings;
+        SandboxSettings settings = SandboxSettings.defaults().withPython(python).withIsolation(isolation)
+                .withTimeout(Duration.ofNanos((long) (timeoutSeconds * 1e9)));
+        return workers == null ? settings : settings.withWorkers(workers);
     }
 }

@@ -64,6 +64,12 @@ public record SandboxSettings(
                 maxOutputBytes, maxOpenFiles, scratchBytes, sandboxUidBase, deprioritizeAfter, startTimeout);
     }
 
+    public SandboxSettings withPython(Path interpreter) {
+        return new SandboxSettings(interpreter, workers, timeout, isolation, seccomp, memoryBytes, maxProcesses,
+                maxOutputBytes, maxOpenFiles, scratchBytes, sandboxUidBase, deprioritizeAfter, startTimeout);
+    }
+
+    /** Bubblewrap comes with seccomp; {@link Isolation#NONE} turns both off. */
     public SandboxSettings withIsolation(Isolation mode) {
         return new SandboxSettings(python, workers, timeout, mode, mode == Isolation.BWRAP, memoryBytes,
                 maxProcesses, maxOutputBytes, maxOpenFiles, scratchBytes, sandboxUidBase, deprioritizeAfter, startTimeout);

@@ -184,10 +184,7 @@ class SandboxIT {
     void refusesToStartWithoutAnInterpreter(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
         Path missing = dir.resolve("python3");
         assertThat(Files.exists(missing)).isFalse();
-        SandboxSettings defaults = SandboxSettings.defaults();
-        SandboxSettings settings = new SandboxSettings(missing, 1, defaults.timeout(), Isolation.BWRAP, true,
-                defaults.memoryBytes(), defaults.maxProcesses(), defaults.maxOutputBytes(), defaults.maxOpenFiles(),
-                defaults.scratchBytes(), defaults.sandboxUidBase(), defaults.deprioritizeAfter(), defaults.startTimeout());
+        SandboxSettings settings = SandboxSettings.defaults().withPython(missing).withWorkers(1);
         assertThatThrownBy(() -> SandboxPool.start(settings)).isInstanceOf(SandboxException.class)
                 .hasMessageContaining("leti.sandbox.python");
     }
