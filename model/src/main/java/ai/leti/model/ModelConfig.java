@@ -1,0 +1,139 @@
+package ai.leti.model;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import ai.leti.common.json.Jsonl;
+import ai.leti.model.weights.WeightsException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * A decoder's shape as Hugging Face's {@code config.json} states it, normalised across families.
+ * The original JSON is kept so a saved checkpoint's config differs only in what training changed.
+ *
+ * @param kvHeads   key/value heads (grouped-query attention); equals {@code heads} without GQA
+ * @param qkvBias   biases on the q, k and v projections (Qwen2; Llama's {@code attention_bias})
+ */
+public record ModelConfig(
+        Family family,
+        int vocabSize,
+        int hidden,
+        int layers,
+        int heads,
+        int kvHeads,
+        int intermediate,
+        double normEps,
+        double ropeTheta,
+        int maxPositions,
+        boolean tieEmbeddings,
+        boolean qkvBias,
+        ObjectNode json) {
+
+    public static final String FILE = "config.json";
+
+    public int headDim() {
+        return hidden / heads;
+    }
+
+    public static ModelConfig read(Path directory) {
+        Path file = directory.resolve(FILE);
+        try {
+            return parse((ObjectNode) Jsonl.MAPPER.readTree(Files.readString(file)), file.toString());
+        } catch (IOException e) {
+            throw new WeightsException("cannot read " + file + ": " + e.getMessage(), e);
+        } catch (ClassCastException | tools.jackson.core.JacksonException e) {
+            throw new WeightsException(file + ": not a JSON object", e);
+        }
+    }
+
+    public static ModelConfig parse(ObjectNode json, String where) {
+        String type = json.path("model_type").asString("");
+        Family family = Family.of(type, where);
+        return switch (family) {
+            case LLAMA -> {
+                int hidden = required(json, "hidden_size", where);
+                int heads = required(json, "num_attention_heads", where);
+                boolean qwen2 = type.equals("qwen2");
+                ModelConfig config = new ModelConfig(family, required(json, "vocab_size", where), hidden,
+                        required(json, "num_hidden_layers", where), heads,
+                        json.path("num_key_value_heads").asInt(heads), required(json, "intermediate_size", where),
+                        json.path("rms_norm_eps").asDouble(1e-6), json.path("rope_theta").asDouble(10000.0),
+                        json.path("max_position_embeddings").asInt(2048),
+                        json.path("tie_word_embeddings").asBoolean(false),
+                        qwen2 || json.path("attention_bias").asBoolean(false), json);
+                yield config.validated(where);
+            }
+            case GPT2 -> {
+                int hidden = required(json, "n_embd", where);
+                int heads = required(json, "n_head", where);
+                String activation = json.path("activation_function").asString("gelu_new");
+                if (!activation.equals("gelu_new")) {
+                    throw new WeightsException(where + ": activation_function " + activation + " is not supported (gelu_new is)");
+                }
+                ModelConfig config = new ModelConfig(family, required(json, "vocab_size", where), hidden,
+                        required(json, "n_layer", where), heads, heads,
+                        json.path("n_inner").isNumber() ? json.get("n_inner").asInt() : 4 * hidden,
+                        json.path("layer_norm_epsilon").asDouble(1e-5), 0, required(json, "n_positions", where),
+                        true, true, json);
+                yield config.validated(where);
+            }
+        };
+    }
+
+    private ModelConfig validated(String where) {
+        if (hidden % heads != 0) {
+            throw new WeightsException(where + ": hidden size " + hidden + " is not divisible by " + heads + " heads");
+        }
+        if (heads % kvHeads != 0) {
+            throw new WeightsException(where + ": num_key_value_heads " + kvHeads + " does not divide " + heads + " heads");
+        }
+        if (family == Family.LLAMA && headDim() % 2 != 0) {
+            throw new WeightsException(where + ": rotary embeddings need an even head dimension, got " + headDim());
+        }
+        return this;
+    }
+
+    private static int required(JsonNode json, String field, String where) {
+        JsonNode value = json.get(field);
+        if (value == null || !value.isIntegralNumber() || value.asInt() <= 0) {
+            throw new WeightsException(where + ": field " + field + " must be a positive integer, got " + value);
+        }
+        return value.asInt();
+    }
+
+    /** This config with another vocabulary size (after special tokens were added), JSON included. */
+    public ModelConfig withVocabSize(int size) {
+        ObjectNode copy = json.deepCopy();
+        copy.put("vocab_size", size);
+        return new ModelConfig(family, size, hidden, layers, heads, kvHeads, intermediate, normEps, ropeTheta,
+                maxPositions, tieEmbeddings, qkvBias, copy);
+    }
+
+    public void write(Path directory) {
+        try {
+            Files.createDirectories(directory);
+            Files.writeString(directory.resolve(FILE), Jsonl.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(json));
+        } catch (IOException e) {
+            throw new WeightsException("cannot write " + directory.resolve(FILE) + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The model families this project implements. */
+    public enum Family {
+        /** Llama-style: RMSNorm, rotary positions, grouped-query attention, SwiGLU (llama, qwen2, mistral). */
+        LLAMA,
+        /** GPT-2 style: LayerNorm, learned positions, fused qkv, GELU MLP, tied output layer. */
+        GPT2;
+
+        static Family of(String modelType, String where) {
+            return switch (modelType) {
+                case "llama", "qwen2", "mistral" -> LLAMA;
+                case "gpt2" -> GPT2;
+                default -> throw new WeightsException(where + ": model_type \"" + modelType
+                        + "\" is not supported (llama, qwen2, mistral, gpt2 are)");
+            };
+        }
+    }
+}

@@ -1,0 +1,150 @@
+package ai.leti.model.llama;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.leti.model.CausalLm;
+import ai.leti.model.ModelConfig;
+import ai.leti.model.nn.KvCache;
+import ai.leti.model.nn.Ops;
+import ai.leti.model.nn.TransformerWeights;
+import ai.leti.model.nn.WeightSpec;
+
+/**
+ * Llama-style decoders (Llama, Qwen2, Mistral): RMSNorm, rotary positions, grouped-query attention,
+ * SwiGLU; Qwen2's q/k/v biases. Follows Hugging Face's {@code modeling_llama} and uses its weight names.
+ */
+public final class LlamaModel implements CausalLm {
+
+    private final ModelConfig config;
+    private final NDManager manager;
+    private final TransformerWeights weights;
+    private final NDArray cosTable;
+    private final NDArray sinTable;
+
+    private LlamaModel(ModelConfig config, NDManager manager, TransformerWeights weights) {
+        this.config = config;
+        this.manager = manager;
+        this.weights = weights;
+        NDArray[] tables = Ops.rotaryTables(manager, config.maxPositions(), config.headDim(), config.ropeTheta());
+        DataType dtype = weights.get("model.embed_tokens.weight").getDataType();
+        this.cosTable = tables[0].toType(dtype, false);
+        this.sinTable = tables[1].toType(dtype, false);
+    }
+
+    public static LlamaModel load(ModelConfig config, Path directory, NDManager manager, DataType dtype) {
+        return new LlamaModel(config, manager, TransformerWeights.load(specs(config), directory, manager, dtype));
+    }
+
+    public static LlamaModel random(ModelConfig config, NDManager manager, DataType dtype, long seed) {
+        return new LlamaModel(config, manager, TransformerWeights.random(specs(config), manager, dtype, seed));
+    }
+
+    /** Every weight with its Hugging Face name and the shape config.json implies. */
+    public static List<WeightSpec> specs(ModelConfig c) {
+        long h = c.hidden();
+        long kv = (long) c.kvHeads() * c.headDim();
+        List<WeightSpec> specs = new ArrayList<>();
+        specs.add(WeightSpec.normal("model.embed_tokens.weight", c.vocabSize(), h));
+        for (int i = 0; i < c.layers(); i++) {
+            String p = "model.layers." + i + ".";
+            specs.add(WeightSpec.ones(p + "input_layernorm.weight", h));
+            specs.add(WeightSpec.normal(p + "self_attn.q_proj.weight", h, h));
+            specs.add(WeightSpec.normal(p + "self_attn.k_proj.weight", kv, h));
+            specs.add(WeightSpec.normal(p + "self_attn.v_proj.weight", kv, h));
+            if (c.qkvBias()) {
+                specs.add(WeightSpec.zeros(p + "self_attn.q_proj.bias", h));
+                specs.add(WeightSpec.zeros(p + "self_attn.k_proj.bias", kv));
+                specs.add(WeightSpec.zeros(p + "self_attn.v_proj.bias", kv));
+            }
+            specs.add(WeightSpec.normal(p + "self_attn.o_proj.weight", h, h));
+            specs.add(WeightSpec.ones(p + "post_attention_layernorm.weight", h));
+            specs.add(WeightSpec.normal(p + "mlp.gate_proj.weight", c.intermediate(), h));
+            specs.add(WeightSpec.normal(p + "mlp.up_proj.weight", c.intermediate(), h));
+            specs.add(WeightSpec.normal(p + "mlp.down_proj.weight", h, c.intermediate()));
+        }
+        specs.add(WeightSpec.ones("model.norm.weight", h));
+        if (!c.tieEmbeddings()) {
+            specs.add(WeightSpec.normal("lm_head.weight", c.vocabSize(), h));
+        }
+        return specs;
+    }
+
+    @Override
+    public NDArray forward(NDArray tokens, NDArray positions, NDArray bias, KvCache cache) {
+        Shape shape = tokens.getShape();
+        long batch = shape.get(0);
+        long seq = shape.get(1);
+        int heads = config.heads();
+        int kvHeads = config.kvHeads();
+        int headDim = config.headDim();
+        NDArray cos = Ops.embedding(positions, cosTable).expandDims(1);
+        NDArray sin = Ops.embedding(positions, sinTable).expandDims(1);
+        if (bias == null && seq > 1) {
+            bias = Ops.causalBias(tokens.getManager(), cache == null ? 0 : cache.length(), (int) seq, null);
+        }
+        NDArray x = Ops.embedding(tokens, weights.get("model.embed_tokens.weight"));
+        for (int i = 0; i < config.layers(); i++) {
+            String p = "model.layers." + i + ".";
+            NDArray h = Ops.rmsNorm(x, weights.get(p + "input_layernorm.weight"), config.normEps());
+            NDArray q = project(h, p + "self_attn.q_proj").reshape(batch, seq, heads, headDim).transpose(0, 2, 1, 3);
+            NDArray k = project(h, p + "self_attn.k_proj").reshape(batch, seq, kvHeads, headDim).transpose(0, 2, 1, 3);
+            NDArray v = project(h, p + "self_attn.v_proj").reshape(batch, seq, kvHeads, headDim).transpose(0, 2, 1, 3);
+            q = Ops.rotary(q, cos, sin);
+            k = Ops.rotary(k, cos, sin);
+            if (cache != null) {
+                NDArray[] past = cache.append(i, k, v);
+                k = past[0];
+                v = past[1];
+            }
+            NDArray attended = Ops.attention(q, k, v, bias).transpose(0, 2, 1, 3).reshape(batch, seq, config.hidden());
+            x = x.add(Ops.linear(attended, weights.get(p + "self_attn.o_proj.weight"), null));
+            h = Ops.rmsNorm(x, weights.get(p + "post_attention_layernorm.weight"), config.normEps());
+            NDArray gate = Ops.silu(Ops.linear(h, weights.get(p + "mlp.gate_proj.weight"), null));
+            NDArray up = Ops.linear(h, weights.get(p + "mlp.up_proj.weight"), null);
+            x = x.add(Ops.linear(gate.mul(up), weights.get(p + "mlp.down_proj.weight"), null));
+        }
+        if (cache != null) {
+            cache.advance((int) seq);
+        }
+        x = Ops.rmsNorm(x, weights.get("model.norm.weight"), config.normEps());
+        NDArray head = config.tieEmbeddings() ? weights.get("model.embed_tokens.weight") : weights.get("lm_head.weight");
+        return Ops.linear(x, head, null);
+    }
+
+    private NDArray project(NDArray h, String prefix) {
+        NDArray bias = config.qkvBias() ? weights.get(prefix + ".bias") : null;
+        return Ops.linear(h, weights.get(prefix + ".weight"), bias);
+    }
+
+    @Override
+    public ModelConfig config() {
+        return config;
+    }
+
+    @Override
+    public NDManager manager() {
+        return manager;
+    }
+
+    @Override
+    public Map<String, NDArray> parameters() {
+        return weights.all();
+    }
+
+    @Override
+    public void save(Path directory) {
+        weights.save(config, directory);
+    }
+
+    @Override
+    public void close() {
+        manager.close();
+    }
+}
