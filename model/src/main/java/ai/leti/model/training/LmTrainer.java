@@ -1,0 +1,163 @@
+package ai.leti.model.training;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
+import ai.leti.common.json.Jsonl;
+import ai.leti.model.CausalLm;
+import ai.leti.model.nn.Ops;
+import ai.leti.model.weights.WeightsException;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * Fine-tunes a {@link CausalLm} with the plain causal-LM loss over every non-padding token: right-padded
+ * micro-batches, gradients accumulated over {@code accumulation} of them (the loss weighted by tokens, so
+ * it is the mean over the whole step), global-norm clipping, AdamW, a warm-up/cosine schedule. A sub-manager
+ * per micro-batch keeps memory flat. Checkpoints carry the optimizer state so training resumes exactly.
+ */
+public final class LmTrainer implements AutoCloseable {
+
+    public static final String STATE_FILE = "trainer_state.json";
+
+    private final CausalLm model;
+    private final TrainingSettings settings;
+    private final AdamW optimizer;
+
+    public LmTrainer(CausalLm model, TrainingSettings settings) {
+        this.model = model;
+        this.settings = settings;
+        this.optimizer = AdamW.standard(model.manager(), settings.weightDecay());
+        model.parameters().values().forEach(parameter -> parameter.setRequiresGradient(true));
+    }
+
+    /** What one optimizer step did. */
+    public record StepResult(long step, double loss, long tokens, double learningRate, double gradientNorm) {
+    }
+
+    public long step() {
+        return optimizer.step();
+    }
+
+    /**
+     * One optimizer step over up to {@code microBatch * accumulation} sequences (token ids, any lengths; each
+     * at least 2 tokens long to have a target).
+     */
+    public StepResult train(List<int[]> sequences) {
+        if (sequences.isEmpty()) {
+            throw new IllegalArgumentException("no sequences to train on");
+        }
+        long targets = sequences.stream().mapToLong(sequence -> Math.max(0, sequence.length - 1)).sum();
+        if (targets == 0) {
+            throw new IllegalArgumentException("sequences need at least two tokens to have a target");
+        }
+        double lossSum = 0;
+        Map<String, NDArray> parameters = model.parameters();
+        for (int start = 0; start < sequences.size(); start += settings.microBatch()) {
+            List<int[]> micro = sequences.subList(start, Math.min(sequences.size(), start + settings.microBatch()));
+            try (NDManager manager = model.manager().newSubManager();
+                 GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+                NDArray[] batch = pad(manager, micro);
+                NDArray logits = model.forward(batch[0], batch[1], null, null);
+                long microTargets = micro.stream().mapToLong(sequence -> Math.max(0, sequence.length - 1)).sum();
+                NDArray meanLoss = Ops.causalLmLoss(logits, batch[0], batch[2]);
+                lossSum += meanLoss.getFloat() * microTargets;
+                collector.backward(meanLoss.mul((double) microTargets / targets));
+            }
+        }
+        double learningRate = settings.schedule().at(optimizer.step() + 1);
+        Map<String, NDArray> gradients = new LinkedHashMap<>();
+        try {
+            parameters.forEach((name, parameter) -> gradients.put(name, parameter.getGradient()));
+            double norm = globalNorm(gradients);
+            if (settings.clipNorm() > 0 && norm > settings.clipNorm()) {
+                double scale = settings.clipNorm() / (norm + 1e-6);
+                gradients.values().forEach(gradient -> gradient.muli(scale));
+            }
+            optimizer.update(parameters, gradients, learningRate);
+            gradients.values().forEach(gradient -> gradient.muli(0)); // PyTorch accumulates until zeroed
+            return new StepResult(optimizer.step(), lossSum / targets, targets, learningRate, norm);
+        } finally {
+            gradients.values().forEach(NDArray::close);
+        }
+    }
+
+    /** The loss over sequences without changing anything (held-out evaluation). */
+    public double loss(List<int[]> sequences) {
+        double sum = 0;
+        long targets = 0;
+        for (int start = 0; start < sequences.size(); start += settings.microBatch()) {
+            List<int[]> micro = sequences.subList(start, Math.min(sequences.size(), start + settings.microBatch()));
+            try (NDManager manager = model.manager().newSubManager()) {
+                NDArray[] batch = pad(manager, micro);
+                long microTargets = micro.stream().mapToLong(sequence -> Math.max(0, sequence.length - 1)).sum();
+                sum += Ops.causalLmLoss(model.forward(batch[0], batch[1], null, null), batch[0], batch[2]).getFloat()
+                        * microTargets;
+                targets += microTargets;
+            }
+        }
+        return sum / Math.max(1, targets);
+    }
+
+    private static double globalNorm(Map<String, NDArray> gradients) {
+        double sum = 0;
+        for (NDArray gradient : gradients.values()) {
+            try (NDArray squares = gradient.square(); NDArray total = squares.sum()) {
+                sum += total.getFloat();
+            }
+        }
+        return Math.sqrt(sum);
+    }
+
+    /** Tokens, positions and the real-token mask of a right-padded batch. */
+    private NDArray[] pad(NDManager manager, List<int[]> sequences) {
+        int length = sequences.stream().mapToInt(sequence -> sequence.length).max().orElseThrow();
+        long[] tokens = new long[sequences.size() * length];
+        long[] positions = new long[tokens.length];
+        float[] mask = new float[tokens.length];
+        java.util.Arrays.fill(tokens, settings.padToken());
+        for (int b = 0; b < sequences.size(); b++) {
+            int[] sequence = sequences.get(b);
+            for (int t = 0; t < length; t++) {
+                positions[b * length + t] = t;
+                if (t < sequence.length) {
+                    tokens[b * length + t] = sequence[t];
+                    mask[b * length + t] = 1;
+                }
+            }
+        }
+        Shape shape = new Shape(sequences.size(), length);
+        return new NDArray[] {manager.create(tokens, shape), manager.create(positions, shape), manager.create(mask, shape)};
+    }
+
+    /** Writes the model (safetensors + config.json), the optimizer state and the step count. */
+    public void save(Path directory) {
+        model.save(directory);
+        optimizer.save(directory);
+        ObjectNode state = Jsonl.MAPPER.createObjectNode();
+        state.put("step", optimizer.step());
+        try {
+            Files.writeString(directory.resolve(STATE_FILE), Jsonl.MAPPER.writeValueAsString(state));
+        } catch (IOException e) {
+            throw new WeightsException("cannot write " + directory.resolve(STATE_FILE) + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Continues from {@link #save}'s optimizer state; the model must already hold that checkpoint's weights. */
+    public void resume(Path directory) {
+        optimizer.load(directory, model.parameters());
+    }
+
+    @Override
+    public void close() {
+        optimizer.close();
+    }
+}
