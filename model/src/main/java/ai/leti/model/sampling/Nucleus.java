@@ -1,0 +1,81 @@
+package ai.leti.model.sampling;
+
+import java.util.Random;
+
+/** Picks the next token from one row of logits: greedy, or temperature + top-p sampling. */
+public final class Nucleus {
+
+    private Nucleus() {
+    }
+
+    public static int argmax(float[] logits, int offset, int vocab) {
+        int best = 0;
+        for (int v = 1; v < vocab; v++) {
+            if (logits[offset + v] > logits[offset + best]) {
+                best = v;
+            }
+        }
+        return best;
+    }
+
+    /**
+     * Probabilities after temperature, with everything outside the nucleus set to 0 and the rest renormalised.
+     * The nucleus is the smallest set of most likely tokens whose total reaches {@code topP} (the token that
+     * crosses the threshold is in it), as Hugging Face's top-p warper keeps it.
+     */
+    public static double[] probabilities(float[] logits, int offset, int vocab, double temperature, double topP) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (int v = 0; v < vocab; v++) {
+            max = Math.max(max, logits[offset + v] / temperature);
+        }
+        double[] probabilities = new double[vocab];
+        double sum = 0;
+        for (int v = 0; v < vocab; v++) {
+            probabilities[v] = Math.exp(logits[offset + v] / temperature - max);
+            sum += probabilities[v];
+        }
+        for (int v = 0; v < vocab; v++) {
+            probabilities[v] /= sum;
+        }
+        if (topP >= 1) {
+            return probabilities;
+        }
+        Integer[] order = new Integer[vocab];
+        for (int v = 0; v < vocab; v++) {
+            order[v] = v;
+        }
+        double[] p = probabilities;
+        java.util.Arrays.sort(order, (a, b) -> Double.compare(p[b], p[a]));
+        double cumulative = 0;
+        int kept = 0;
+        while (kept < vocab && cumulative < topP) {
+            cumulative += probabilities[order[kept]];
+            kept++;
+        }
+        double[] nucleus = new double[vocab];
+        for (int i = 0; i < kept; i++) {
+            nucleus[order[i]] = probabilities[order[i]] / cumulative;
+        }
+        return nucleus;
+    }
+
+    public static int sample(float[] logits, int offset, int vocab, double temperature, double topP, Random random) {
+        if (temperature == 0) {
+            return argmax(logits, offset, vocab);
+        }
+        double[] probabilities = probabilities(logits, offset, vocab, temperature, topP);
+        double draw = random.nextDouble();
+        double cumulative = 0;
+        int last = 0;
+        for (int v = 0; v < vocab; v++) {
+            if (probabilities[v] > 0) {
+                cumulative += probabilities[v];
+                last = v;
+                if (draw < cumulative) {
+                    return v;
+                }
+            }
+        }
+        return last; // rounding left the draw just above the total
+    }
+}

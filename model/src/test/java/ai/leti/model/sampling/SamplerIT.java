@@ -1,0 +1,100 @@
+package ai.leti.model.sampling;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import ai.djl.Device;
+import ai.djl.ndarray.types.DataType;
+import ai.leti.model.CausalLm;
+import ai.leti.model.Models;
+import ai.leti.model.TinyModels;
+
+/** Batched generation with the KV cache on real (random) models of both families. */
+class SamplerIT {
+
+    private static final List<int[]> PROMPTS = List.of(new int[] {5, 9, 13, 2, 40, 41}, new int[] {7}, new int[] {30, 31, 32});
+    private static final int EOS = 60;
+    private static CausalLm llama;
+    private static CausalLm gpt2;
+
+    @BeforeAll
+    static void models() {
+        llama = Models.random(TinyModels.qwen2(), Device.cpu(), DataType.FLOAT32, 11);
+        gpt2 = Models.random(TinyModels.gpt2(), Device.cpu(), DataType.FLOAT32, 12);
+    }
+
+    @AfterAll
+    static void close() {
+        llama.close();
+        gpt2.close();
+    }
+
+    private static Map<Integer, Completion> generate(CausalLm model, List<int[]> prompts, SamplingSettings settings) {
+        Map<Integer, Completion> completions = new TreeMap<>();
+        new Sampler(model, EOS).generate(prompts, settings, null, completion -> completions.put(completion.index(), completion));
+        return completions;
+    }
+
+    @Test
+    void greedyIsDeterministicAndABatchEqualsEachPromptAlone() {
+        for (CausalLm model : List.of(llama, gpt2)) {
+            SamplingSettings greedy = SamplingSettings.of(0, 1, 12, 0);
+            Map<Integer, Completion> batched = generate(model, PROMPTS, greedy);
+            assertThat(generate(model, PROMPTS, greedy).values()).extracting(Completion::tokens)
+                    .containsExactlyElementsOf(batched.values().stream().map(Completion::tokens).toList());
+            for (int i = 0; i < PROMPTS.size(); i++) {
+                Completion alone = generate(model, List.of(PROMPTS.get(i)), greedy).get(0);
+                assertThat(alone.tokens()).as("prompt %d alone vs left-padded in a batch", i)
+                        .containsExactly(batched.get(i).tokens());
+            }
+        }
+    }
+
+    @Test
+    void theCacheChangesNothingButSpeed() {
+        SamplingSettings cached = SamplingSettings.of(0, 1, 10, 0);
+        SamplingSettings uncached = new SamplingSettings(0, 1, 10, 0, false);
+        for (CausalLm model : List.of(llama, gpt2)) {
+            assertThat(generate(model, PROMPTS, uncached).values()).extracting(Completion::tokens)
+                    .containsExactlyElementsOf(generate(model, PROMPTS, cached).values().stream().map(Completion::tokens).toList());
+        }
+    }
+
+    @Test
+    void theSameSeedGivesTheSameSamples() {
+        SamplingSettings first = SamplingSettings.of(1.0, 0.95, 16, 42);
+        List<int[]> a = generate(llama, PROMPTS, first).values().stream().map(Completion::tokens).toList();
+        List<int[]> b = generate(llama, PROMPTS, first).values().stream().map(Completion::tokens).toList();
+        List<int[]> other = generate(llama, PROMPTS, SamplingSettings.of(1.0, 0.95, 16, 43)).values().stream()
+                .map(Completion::tokens).toList();
+        assertThat(b).containsExactlyElementsOf(a);
+        assertThat(other).isNotEqualTo(a);
+    }
+
+    @Test
+    void stopsEachRowOnItsOwnAndStreamsCompletionsAsTheyFinish() {
+        List<Completion> order = new ArrayList<>();
+        // every row stops once it wrote 3 tokens, or earlier at EOS
+        new Sampler(llama, EOS).generate(PROMPTS, SamplingSettings.of(1.0, 1.0, 8, 5),
+                generated -> generated.length == 3, order::add);
+        assertThat(order).hasSize(3);
+        assertThat(order).allSatisfy(completion -> {
+            if (completion.reason() == Completion.FinishReason.STOP) {
+                assertThat(completion.tokens()).hasSize(3);
+            } else {
+                assertThat(completion.reason()).isEqualTo(Completion.FinishReason.EOS);
+                assertThat(completion.tokens().length).isLessThan(3);
+            }
+        });
+        Map<Integer, Completion> limited = generate(llama, PROMPTS, SamplingSettings.of(0, 1, 4, 0));
+        assertThat(limited.values()).allSatisfy(completion -> assertThat(completion.tokens().length).isLessThanOrEqualTo(4));
+    }
+}
