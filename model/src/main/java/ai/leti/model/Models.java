@@ -15,7 +15,18 @@ public final class Models {
     }
 
     public static CausalLm load(Path directory, Device device, DataType dtype) {
+        return load(directory, device, dtype, 0);
+    }
+
+    /**
+     * Loads a checkpoint whose vocabulary must hold at least {@code vocabularySize} tokens: embedding and output
+     * rows are added when the tokenizer has more tokens than the checkpoint (LETI's special tokens).
+     */
+    public static CausalLm load(Path directory, Device device, DataType dtype, int vocabularySize) {
         ModelConfig config = ModelConfig.read(directory);
+        if (vocabularySize > config.vocabSize()) {
+            config = config.withVocabSize(vocabularySize);
+        }
         NDManager manager = NDManager.newBaseManager(device);
         try {
             return switch (config.family()) {

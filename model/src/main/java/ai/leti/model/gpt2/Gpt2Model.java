@@ -46,7 +46,7 @@ public final class Gpt2Model implements CausalLm {
     public static List<WeightSpec> specs(ModelConfig c) {
         long h = c.hidden();
         List<WeightSpec> specs = new ArrayList<>();
-        specs.add(WeightSpec.normal(PREFIX + "wte.weight", c.vocabSize(), h));
+        specs.add(WeightSpec.vocabulary(PREFIX + "wte.weight", c.vocabSize(), h));
         specs.add(WeightSpec.normal(PREFIX + "wpe.weight", c.maxPositions(), h));
         for (int i = 0; i < c.layers(); i++) {
             String p = PREFIX + "h." + i + ".";

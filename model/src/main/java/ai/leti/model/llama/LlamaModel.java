@@ -51,7 +51,7 @@ public final class LlamaModel implements CausalLm {
         long h = c.hidden();
         long kv = (long) c.kvHeads() * c.headDim();
         List<WeightSpec> specs = new ArrayList<>();
-        specs.add(WeightSpec.normal("model.embed_tokens.weight", c.vocabSize(), h));
+        specs.add(WeightSpec.vocabulary("model.embed_tokens.weight", c.vocabSize(), h));
         for (int i = 0; i < c.layers(); i++) {
             String p = "model.layers." + i + ".";
             specs.add(WeightSpec.ones(p + "input_layernorm.weight", h));
@@ -71,7 +71,7 @@ public final class LlamaModel implements CausalLm {
         }
         specs.add(WeightSpec.ones("model.norm.weight", h));
         if (!c.tieEmbeddings()) {
-            specs.add(WeightSpec.normal("lm_head.weight", c.vocabSize(), h));
+            specs.add(WeightSpec.vocabulary("lm_head.weight", c.vocabSize(), h));
         }
         return specs;
     }

@@ -31,11 +31,41 @@ public final class TransformerWeights {
         TransformerWeights weights = new TransformerWeights();
         try (CheckpointFiles files = CheckpointFiles.open(directory)) {
             for (WeightSpec spec : specs) {
-                Tensor tensor = files.read(spec.name(), spec.shape());
+                Tensor tensor = spec.vocabularyRows() ? grown(files.read(spec.name()), spec, directory)
+                        : files.read(spec.name(), spec.shape());
                 weights.arrays.put(spec.name(), create(manager, tensor.values(), spec.shape(), dtype));
             }
         }
         return weights;
+    }
+
+    /**
+     * A vocabulary matrix with rows added for tokens beyond the checkpoint's vocabulary (LETI's special tokens),
+     * each initialised to the mean of the existing rows, so a new token starts as an "average" token.
+     */
+    private static Tensor grown(Tensor tensor, WeightSpec spec, Path directory) {
+        long[] have = tensor.shape();
+        long[] want = spec.shape();
+        if (have.length != 2 || have[1] != want[1] || have[0] > want[0]) {
+            throw new ai.leti.model.weights.WeightsException(directory + ": tensor " + spec.name() + " has shape "
+                    + java.util.Arrays.toString(have) + ", expected " + java.util.Arrays.toString(want));
+        }
+        if (have[0] == want[0]) {
+            return tensor;
+        }
+        int rows = (int) have[0];
+        int width = (int) have[1];
+        float[] values = java.util.Arrays.copyOf(tensor.values(), (int) (want[0] * width));
+        float[] mean = new float[width];
+        for (int r = 0; r < rows; r++) {
+            for (int c = 0; c < width; c++) {
+                mean[c] += values[r * width + c] / rows;
+            }
+        }
+        for (int r = rows; r < want[0]; r++) {
+            System.arraycopy(mean, 0, values, r * width, width);
+        }
+        return new Tensor(spec.name(), want, values);
     }
 
     /** Fresh weights from a seed, the same on every machine (java.util.Random, not the engine's generator). */
