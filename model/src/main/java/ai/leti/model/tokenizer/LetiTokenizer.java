@@ -77,7 +77,8 @@ public final class LetiTokenizer implements AutoCloseable {
         try {
             HuggingFaceTokenizer tokenizer = HuggingFaceTokenizer.newInstance(
                     new ByteArrayInputStream(Jsonl.MAPPER.writeValueAsString(json).getBytes(StandardCharsets.UTF_8)),
-                    Map.of("addSpecialTokens", "false"));
+                    // no truncation: DJL would otherwise cut every encoding at 512 tokens
+                    Map.of("addSpecialTokens", "false", "truncation", "false", "padding", "false"));
             return new LetiTokenizer(tokenizer, json, ids, highest + 1);
         } catch (IOException | RuntimeException e) {
             throw new WeightsException(file + ": Hugging Face tokenizers cannot load it: " + e.getMessage(), e);

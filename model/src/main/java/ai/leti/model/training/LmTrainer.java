@@ -31,11 +31,13 @@ public final class LmTrainer implements AutoCloseable {
     private final CausalLm model;
     private final TrainingSettings settings;
     private final AdamW optimizer;
+    private LearningRateSchedule schedule;
 
     public LmTrainer(CausalLm model, TrainingSettings settings) {
         this.model = model;
         this.settings = settings;
         this.optimizer = AdamW.standard(model.manager(), settings.weightDecay());
+        this.schedule = settings.schedule();
         model.parameters().values().forEach(parameter -> parameter.setRequiresGradient(true));
     }
 
@@ -45,6 +47,11 @@ public final class LmTrainer implements AutoCloseable {
 
     public long step() {
         return optimizer.step();
+    }
+
+    /** Replaces the schedule, e.g. once a time budget has been turned into a step count. */
+    public void schedule(LearningRateSchedule replacement) {
+        this.schedule = replacement;
     }
 
     /**
@@ -73,7 +80,7 @@ public final class LmTrainer implements AutoCloseable {
                 collector.backward(meanLoss.mul((double) microTargets / targets));
             }
         }
-        double learningRate = settings.schedule().at(optimizer.step() + 1);
+        double learningRate = schedule.at(optimizer.step() + 1);
         Map<String, NDArray> gradients = new LinkedHashMap<>();
         try {
             parameters.forEach((name, parameter) -> gradients.put(name, parameter.getGradient()));

@@ -1,0 +1,59 @@
+package ai.leti.model.cli;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+import ai.leti.model.pretrain.Pretraining;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "pretrain", mixinStandardHelpOptions = true,
+        description = "Trains a small code model and its tokenizer from local Python source (no download).")
+final class PretrainCommand implements Callable<Integer> {
+
+    @Option(names = "--corpus", required = true, description = "Directory of Python files (e.g. the standard library).")
+    Path corpus;
+
+    @Option(names = "--out", required = true, description = "Checkpoint directory to write.")
+    Path out;
+
+    @Option(names = "--minutes", defaultValue = "10", description = "Training time budget (default: ${DEFAULT-VALUE}).")
+    double minutes;
+
+    @Option(names = "--vocab", defaultValue = "2048", description = "Tokenizer vocabulary (default: ${DEFAULT-VALUE}).")
+    int vocabulary;
+
+    @Option(names = "--layers", defaultValue = "4", description = "Decoder layers (default: ${DEFAULT-VALUE}).")
+    int layers;
+
+    @Option(names = "--hidden", defaultValue = "256", description = "Hidden size (default: ${DEFAULT-VALUE}).")
+    int hidden;
+
+    @Option(names = "--heads", defaultValue = "8", description = "Attention heads (default: ${DEFAULT-VALUE}).")
+    int heads;
+
+    @Option(names = "--sequence", defaultValue = "256", description = "Training window in tokens (default: ${DEFAULT-VALUE}).")
+    int sequence;
+
+    @Option(names = "--batch", defaultValue = "16", description = "Windows per step (default: ${DEFAULT-VALUE}).")
+    int batch;
+
+    @Option(names = "--lr", defaultValue = "1e-3", description = "Peak learning rate (default: ${DEFAULT-VALUE}).")
+    double learningRate;
+
+    @Option(names = "--seed", defaultValue = "0")
+    long seed;
+
+    @Option(names = "--max-corpus-mb", defaultValue = "40", description = "Read at most this much source (default: ${DEFAULT-VALUE}).")
+    long maxCorpusMegabytes;
+
+    @Override
+    public Integer call() throws Exception {
+        if (!(minutes > 0) || vocabulary < 300 || layers < 1 || hidden < 8 || heads < 1 || sequence < 8 || batch < 1) {
+            throw new IllegalArgumentException("pretrain: --minutes > 0, --vocab >= 300, and positive sizes are required");
+        }
+        new Pretraining(new Pretraining.Settings(corpus, out, minutes, vocabulary, layers, hidden, heads, sequence, batch,
+                learningRate, seed, maxCorpusMegabytes << 20), System.out).run();
+        return 0;
+    }
+}

@@ -1,0 +1,75 @@
+package ai.leti.model.cli;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+import ai.djl.Device;
+import ai.djl.ndarray.types.DataType;
+import ai.leti.model.CausalLm;
+import ai.leti.model.Models;
+import ai.leti.model.sampling.Completion;
+import ai.leti.model.sampling.Sampler;
+import ai.leti.model.sampling.SamplingSettings;
+import ai.leti.model.tokenizer.LetiTokenizer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "sample", mixinStandardHelpOptions = true,
+        description = "Prints a model's completion of a prompt (temperature 0 = greedy).")
+final class SampleCommand implements Callable<Integer> {
+
+    @Option(names = "--model", required = true, description = "Checkpoint directory (config.json, model.safetensors, tokenizer.json).")
+    Path model;
+
+    @Option(names = "--prompt", required = true)
+    String prompt;
+
+    @Option(names = "--temperature", defaultValue = "0.8", description = "0 = greedy (default: ${DEFAULT-VALUE}).")
+    double temperature;
+
+    @Option(names = "--top-p", defaultValue = "0.95", description = "Nucleus (default: ${DEFAULT-VALUE}).")
+    double topP;
+
+    @Option(names = "--max-new-tokens", defaultValue = "128", description = "(default: ${DEFAULT-VALUE})")
+    int maxNewTokens;
+
+    @Option(names = "--seed", defaultValue = "0")
+    long seed;
+
+    @Option(names = "--stop", description = "Stop sequence (repeatable); the completion ends before it.")
+    List<String> stops = new ArrayList<>();
+
+    @Option(names = "--device", defaultValue = "cpu", description = "cpu or gpu (default: ${DEFAULT-VALUE}).")
+    String device;
+
+    @Override
+    public Integer call() {
+        SamplingSettings settings = SamplingSettings.of(temperature, topP, maxNewTokens, seed);
+        try (LetiTokenizer tokenizer = LetiTokenizer.open(model);
+             CausalLm lm = Models.load(model, Device.fromName(device), DataType.FLOAT32, tokenizer.size())) {
+            int[] ids = tokenizer.encode(prompt);
+            if (ids.length == 0) {
+                throw new IllegalArgumentException("--prompt: encodes to no tokens");
+            }
+            String[] text = new String[1];
+            new Sampler(lm, tokenizer.endOfText()).generate(List.of(ids), settings,
+                    generated -> stops.stream().anyMatch(tokenizer.decode(generated)::contains),
+                    (Completion completion) -> text[0] = truncate(tokenizer.decode(completion.tokens())));
+            System.out.println(text[0]);
+        }
+        return 0;
+    }
+
+    private String truncate(String completion) {
+        int cut = completion.length();
+        for (String stop : stops) {
+            int at = completion.indexOf(stop);
+            if (at >= 0) {
+                cut = Math.min(cut, at);
+            }
+        }
+        return completion.substring(0, cut);
+    }
+}

@@ -1,0 +1,56 @@
+package ai.leti.model.pretrain;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * Python source files found under a directory (the standard library of Debian's Python is on every machine),
+ * split into training and held-out files by position (every 20th file is held out), so held-out loss
+ * measures code the model never saw. Test suites are skipped: they are large and unlike ordinary code.
+ */
+public record PythonCorpus(List<String> training, List<String> heldOut) {
+
+    public static PythonCorpus read(Path directory, long maxBytes) {
+        if (!Files.isDirectory(directory)) {
+            throw new IllegalArgumentException("--corpus: " + directory + " is not a directory");
+        }
+        List<Path> files;
+        try (Stream<Path> paths = Files.walk(directory)) {
+            files = paths.filter(path -> path.toString().endsWith(".py"))
+                    .filter(path -> !path.toString().matches(".*/(test|tests|idle_test|site-packages|dist-packages)/.*"))
+                    .filter(Files::isRegularFile)
+                    .sorted()
+                    .toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list " + directory, e);
+        }
+        List<String> training = new ArrayList<>();
+        List<String> heldOut = new ArrayList<>();
+        long bytes = 0;
+        for (int i = 0; i < files.size() && bytes < maxBytes; i++) {
+            String text;
+            try {
+                // strict decoding: a file that is not UTF-8 is skipped rather than read with replacement characters
+                text = StandardCharsets.UTF_8.newDecoder()
+                        .decode(java.nio.ByteBuffer.wrap(Files.readAllBytes(files.get(i)))).toString();
+            } catch (IOException unreadable) {
+                continue;
+            }
+            if (text.isBlank() || text.length() > 200_000) {
+                continue; // empty or generated tables
+            }
+            (i % 20 == 19 ? heldOut : training).add(text);
+            bytes += text.length();
+        }
+        if (training.isEmpty() || heldOut.isEmpty()) {
+            throw new IllegalArgumentException("--corpus: " + directory + " holds too few Python files (" + files.size() + ")");
+        }
+        return new PythonCorpus(training, heldOut);
+    }
+}
