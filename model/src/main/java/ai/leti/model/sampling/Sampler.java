@@ -126,7 +126,9 @@ public final class Sampler {
             }
             System.arraycopy(keyMask, b * total, mask, b * filled, filled);
         }
-        NDArray bias = Ops.causalBias(manager, from, width, manager.create(mask, new Shape(batch, filled)));
+        // Without left padding nothing needs masking but the future: the model's own causal mask is enough.
+        boolean padded = java.util.Arrays.stream(lengths).anyMatch(length -> length != promptLength);
+        NDArray bias = padded ? Ops.causalBias(manager, from, width, manager.create(mask, new Shape(batch, filled))) : null;
         NDArray logits = model.forward(manager.create(input, new Shape(batch, width)),
                 manager.create(positions, new Shape(batch, width)), bias, cache);
         return logits.get(":, -1, :").toFloatArray();
