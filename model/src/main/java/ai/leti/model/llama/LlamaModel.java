@@ -18,7 +18,8 @@ import ai.leti.model.nn.WeightSpec;
 
 /**
  * Llama-style decoders (Llama, Qwen2, Mistral): RMSNorm, rotary positions, grouped-query attention,
- * SwiGLU; Qwen2's q/k/v biases. Follows Hugging Face's {@code modeling_llama} and uses its weight names.
+ * SwiGLU; Qwen2's q/k/v biases. Follows Hugging Face's {@code modeling_llama}; checkpoints use its weight
+ * names, while q/k/v and gate/up are held fused in memory (see {@link #specs}).
  */
 public final class LlamaModel implements CausalLm {
 
@@ -54,19 +55,22 @@ public final class LlamaModel implements CausalLm {
         specs.add(WeightSpec.vocabulary("model.embed_tokens.weight", c.vocabSize(), h));
         for (int i = 0; i < c.layers(); i++) {
             String p = "model.layers." + i + ".";
+            String a = p + "self_attn.";
             specs.add(WeightSpec.ones(p + "input_layernorm.weight", h));
-            specs.add(WeightSpec.normal(p + "self_attn.q_proj.weight", h, h));
-            specs.add(WeightSpec.normal(p + "self_attn.k_proj.weight", kv, h));
-            specs.add(WeightSpec.normal(p + "self_attn.v_proj.weight", kv, h));
+            // q, k and v in one matrix and gate and up in another: one matmul each instead of three and two
+            specs.add(WeightSpec.fused(a + "qkv_proj.weight", WeightSpec.Init.NORMAL, new long[] {h + 2 * kv, h},
+                    new WeightSpec.Part(a + "q_proj.weight", h), new WeightSpec.Part(a + "k_proj.weight", kv),
+                    new WeightSpec.Part(a + "v_proj.weight", kv)));
             if (c.qkvBias()) {
-                specs.add(WeightSpec.zeros(p + "self_attn.q_proj.bias", h));
-                specs.add(WeightSpec.zeros(p + "self_attn.k_proj.bias", kv));
-                specs.add(WeightSpec.zeros(p + "self_attn.v_proj.bias", kv));
+                specs.add(WeightSpec.fused(a + "qkv_proj.bias", WeightSpec.Init.ZEROS, new long[] {h + 2 * kv},
+                        new WeightSpec.Part(a + "q_proj.bias", h), new WeightSpec.Part(a + "k_proj.bias", kv),
+                        new WeightSpec.Part(a + "v_proj.bias", kv)));
             }
-            specs.add(WeightSpec.normal(p + "self_attn.o_proj.weight", h, h));
+            specs.add(WeightSpec.normal(a + "o_proj.weight", h, h));
             specs.add(WeightSpec.ones(p + "post_attention_layernorm.weight", h));
-            specs.add(WeightSpec.normal(p + "mlp.gate_proj.weight", c.intermediate(), h));
-            specs.add(WeightSpec.normal(p + "mlp.up_proj.weight", c.intermediate(), h));
+            specs.add(WeightSpec.fused(p + "mlp.gate_up_proj.weight", WeightSpec.Init.NORMAL,
+                    new long[] {2L * c.intermediate(), h}, new WeightSpec.Part(p + "mlp.gate_proj.weight", c.intermediate()),
+                    new WeightSpec.Part(p + "mlp.up_proj.weight", c.intermediate())));
             specs.add(WeightSpec.normal(p + "mlp.down_proj.weight", h, c.intermediate()));
         }
         specs.add(WeightSpec.ones("model.norm.weight", h));
@@ -93,11 +97,17 @@ public final class LlamaModel implements CausalLm {
         for (int i = 0; i < config.layers(); i++) {
             String p = "model.layers." + i + ".";
             NDArray h = Ops.rmsNorm(x, weights.get(p + "input_layernorm.weight"), config.normEps());
-            NDArray q = project(h, p + "self_attn.q_proj").reshape(batch, seq, heads, headDim).transpose(0, 2, 1, 3);
-            NDArray k = project(h, p + "self_attn.k_proj").reshape(batch, seq, kvHeads, headDim).transpose(0, 2, 1, 3);
-            NDArray v = project(h, p + "self_attn.v_proj").reshape(batch, seq, kvHeads, headDim).transpose(0, 2, 1, 3);
-            q = Ops.rotary(q, cos, sin);
-            k = Ops.rotary(k, cos, sin);
+            NDArray qkv = Ops.linear(h, weights.get(p + "self_attn.qkv_proj.weight"),
+                    config.qkvBias() ? weights.get(p + "self_attn.qkv_proj.bias") : null);
+            long queryWidth = (long) heads * headDim;
+            long keyWidth = (long) kvHeads * headDim;
+            // q and k get their rotary embedding in one pass: heads stacked, then split again
+            NDArray qk = qkv.get("..., :{}", queryWidth + keyWidth).reshape(batch, seq, heads + kvHeads, headDim)
+                    .transpose(0, 2, 1, 3);
+            qk = Ops.rotary(qk, cos, sin);
+            NDArray q = qk.get(":, :{}", heads);
+            NDArray k = qk.get(":, {}:", heads);
+            NDArray v = qkv.get("..., {}:", queryWidth + keyWidth).reshape(batch, seq, kvHeads, headDim).transpose(0, 2, 1, 3);
             if (cache != null) {
                 NDArray[] past = cache.append(i, k, v);
                 k = past[0];
@@ -106,9 +116,10 @@ public final class LlamaModel implements CausalLm {
             NDArray attended = Ops.attention(q, k, v, bias).transpose(0, 2, 1, 3).reshape(batch, seq, config.hidden());
             x = x.add(Ops.linear(attended, weights.get(p + "self_attn.o_proj.weight"), null));
             h = Ops.rmsNorm(x, weights.get(p + "post_attention_layernorm.weight"), config.normEps());
-            NDArray gate = Ops.silu(Ops.linear(h, weights.get(p + "mlp.gate_proj.weight"), null));
-            NDArray up = Ops.linear(h, weights.get(p + "mlp.up_proj.weight"), null);
-            x = x.add(Ops.linear(gate.mul(up), weights.get(p + "mlp.down_proj.weight"), null));
+            NDArray gateUp = Ops.linear(h, weights.get(p + "mlp.gate_up_proj.weight"), null);
+            long intermediate = config.intermediate();
+            NDArray gate = Ops.silu(gateUp.get("..., :{}", intermediate));
+            x = x.add(Ops.linear(gate.mul(gateUp.get("..., {}:", intermediate)), weights.get(p + "mlp.down_proj.weight"), null));
         }
         if (cache != null) {
             cache.advance((int) seq);
@@ -116,11 +127,6 @@ public final class LlamaModel implements CausalLm {
         x = Ops.rmsNorm(x, weights.get("model.norm.weight"), config.normEps());
         NDArray head = config.tieEmbeddings() ? weights.get("model.embed_tokens.weight") : weights.get("lm_head.weight");
         return Ops.linear(x, head, null);
-    }
-
-    private NDArray project(NDArray h, String prefix) {
-        NDArray bias = config.qkvBias() ? weights.get(prefix + ".bias") : null;
-        return Ops.linear(h, weights.get(prefix + ".weight"), bias);
     }
 
     @Override

@@ -22,18 +22,33 @@ import ai.leti.model.weights.Tensor;
 public final class TransformerWeights {
 
     private final Map<String, NDArray> arrays = new LinkedHashMap<>();
+    private final List<WeightSpec> specs;
 
-    private TransformerWeights() {
+    private TransformerWeights(List<WeightSpec> specs) {
+        this.specs = specs;
     }
 
     /** Reads every expected weight, checking shapes; a missing or mis-shaped tensor fails before any work. */
     public static TransformerWeights load(List<WeightSpec> specs, Path directory, NDManager manager, DataType dtype) {
-        TransformerWeights weights = new TransformerWeights();
+        TransformerWeights weights = new TransformerWeights(specs);
         try (CheckpointFiles files = CheckpointFiles.open(directory)) {
             for (WeightSpec spec : specs) {
-                Tensor tensor = spec.vocabularyRows() ? grown(files.read(spec.name()), spec, directory)
-                        : files.read(spec.name(), spec.shape());
-                weights.arrays.put(spec.name(), create(manager, tensor.values(), spec.shape(), dtype));
+                float[] values;
+                if (!spec.parts().isEmpty()) {
+                    // Stacking along the first axis of row-major data is concatenating the parts' values.
+                    values = new float[Math.toIntExact(new Shape(spec.shape()).size())];
+                    int offset = 0;
+                    for (WeightSpec.Part part : spec.parts()) {
+                        float[] partValues = files.read(part.name(), spec.shapeOf(part)).values();
+                        System.arraycopy(partValues, 0, values, offset, partValues.length);
+                        offset += partValues.length;
+                    }
+                } else if (spec.vocabularyRows()) {
+                    values = grown(files.read(spec.name()), spec, directory).values();
+                } else {
+                    values = files.read(spec.name(), spec.shape()).values();
+                }
+                weights.arrays.put(spec.name(), create(manager, values, spec.shape(), dtype));
             }
         }
         return weights;
@@ -70,7 +85,7 @@ public final class TransformerWeights {
 
     /** Fresh weights from a seed, the same on every machine (java.util.Random, not the engine's generator). */
     public static TransformerWeights random(List<WeightSpec> specs, NDManager manager, DataType dtype, long seed) {
-        TransformerWeights weights = new TransformerWeights();
+        TransformerWeights weights = new TransformerWeights(specs);
         Random random = new Random(seed);
         for (WeightSpec spec : specs) {
             long count = new Shape(spec.shape()).size();
@@ -106,13 +121,24 @@ public final class TransformerWeights {
         return Collections.unmodifiableMap(arrays);
     }
 
-    /** Writes config.json and model.safetensors (F32) so transformers and this project can load them. */
+    /** Writes config.json and model.safetensors (F32, Hugging Face names) so transformers and this project can load them. */
     public void save(ModelConfig config, Path directory) {
         List<Tensor> tensors = new ArrayList<>();
-        for (Map.Entry<String, NDArray> entry : arrays.entrySet()) {
-            NDArray array = entry.getValue().getDataType() == DataType.FLOAT32 ? entry.getValue()
-                    : entry.getValue().toType(DataType.FLOAT32, false);
-            tensors.add(new Tensor(entry.getKey(), array.getShape().getShape(), array.toFloatArray()));
+        for (WeightSpec spec : specs) {
+            NDArray array = arrays.get(spec.name());
+            float[] values = array.getDataType() == DataType.FLOAT32 ? array.toFloatArray()
+                    : array.toType(DataType.FLOAT32, false).toFloatArray();
+            if (spec.parts().isEmpty()) {
+                tensors.add(new Tensor(spec.name(), array.getShape().getShape(), values));
+                continue;
+            }
+            int offset = 0;
+            for (WeightSpec.Part part : spec.parts()) {
+                long[] shape = spec.shapeOf(part);
+                int size = Math.toIntExact(new Shape(shape).size());
+                tensors.add(new Tensor(part.name(), shape, java.util.Arrays.copyOfRange(values, offset, offset + size)));
+                offset += size;
+            }
         }
         config.write(directory);
         Safetensors.write(directory.resolve(CheckpointFiles.SINGLE), tensors, DType.F32, Map.of("format", "pt"));
