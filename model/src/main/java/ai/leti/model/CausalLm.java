@@ -26,7 +26,15 @@ public interface CausalLm extends AutoCloseable {
      */
     NDArray forward(NDArray tokens, NDArray positions, NDArray bias, KvCache cache);
 
-    /** Every trainable weight by its Hugging Face name, in a stable order. */
+    /**
+     * A forward pass for generation whose derived weights belong to {@code manager}; by default the plain
+     * {@link #forward}. Use it only while the weights stay unchanged.
+     */
+    default Decoder decoder(NDManager manager) {
+        return this::forward;
+    }
+
+    /** Every trainable weight by name (fused weights under their own names), in a stable order. */
     Map<String, NDArray> parameters();
 
     /** An empty cache sized for this model. */

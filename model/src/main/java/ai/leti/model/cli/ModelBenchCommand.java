@@ -52,6 +52,10 @@ final class ModelBenchCommand implements Callable<Integer> {
     @Option(names = "--memory-steps", defaultValue = "500", description = "Steps of the resident-memory check (default: ${DEFAULT-VALUE}).")
     int memorySteps;
 
+    @Option(names = "--pytorch", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Run the PyTorch baseline (--no-pytorch: this project's figures only, for quick iterations).")
+    boolean pytorch;
+
     private static final int VOCAB = 512;
     private static final int TRAIN_BATCH = 16;
     private static final int TRAIN_SEQUENCE = 256;
@@ -65,8 +69,11 @@ final class ModelBenchCommand implements Callable<Integer> {
         System.out.printf("training: batch %d x %d tokens, AdamW, clipping; sampling: batch %d, prompt %d, %d new tokens, "
                 + "temperature 1%n%n", TRAIN_BATCH, TRAIN_SEQUENCE, SAMPLE_BATCH, PROMPT, NEW_TOKENS);
         Map<String, JsonNode> torch = new LinkedHashMap<>();
-        torch.put("OMP_NUM_THREADS=2", runTorch(Map.of("OMP_NUM_THREADS", "2")));
-        torch.put("OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=2", runTorch(Map.of("OMP_NUM_THREADS", "1", "OPENBLAS_NUM_THREADS", "2")));
+        if (pytorch) {
+            torch.put("OMP_NUM_THREADS=2", runTorch(Map.of("OMP_NUM_THREADS", "2")));
+            torch.put("OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=2",
+                    runTorch(Map.of("OMP_NUM_THREADS", "1", "OPENBLAS_NUM_THREADS", "2")));
+        }
         double torchTraining = 0;
         double torchSampling = 0;
         for (Map.Entry<String, JsonNode> entry : torch.entrySet()) {

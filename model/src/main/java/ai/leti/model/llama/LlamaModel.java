@@ -10,6 +10,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.leti.model.CausalLm;
+import ai.leti.model.Decoder;
 import ai.leti.model.ModelConfig;
 import ai.leti.model.nn.KvCache;
 import ai.leti.model.nn.Ops;
@@ -127,6 +128,11 @@ public final class LlamaModel implements CausalLm {
         x = Ops.rmsNorm(x, weights.get("model.norm.weight"), config.normEps());
         NDArray head = config.tieEmbeddings() ? weights.get("model.embed_tokens.weight") : weights.get("lm_head.weight");
         return Ops.linear(x, head, null);
+    }
+
+    @Override
+    public Decoder decoder(NDManager manager) {
+        return new LlamaDecoder(config, weights, cosTable, sinTable, manager);
     }
 
     @Override

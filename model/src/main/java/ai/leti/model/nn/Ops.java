@@ -84,6 +84,11 @@ public final class Ops {
      * heads are shared by groups of query heads. {@code bias} is added to the scores ({@code [b or 1, 1, s, t]}).
      */
     public static NDArray attention(NDArray q, NDArray k, NDArray v, NDArray bias) {
+        return scaledAttention(q.div(Math.sqrt(q.getShape().getLastDimension())), k, v, bias);
+    }
+
+    /** {@link #attention} for queries already multiplied by {@code 1/sqrt(d)}. */
+    public static NDArray scaledAttention(NDArray q, NDArray k, NDArray v, NDArray bias) {
         long heads = q.getShape().get(1);
         long kvHeads = k.getShape().get(1);
         if (heads != kvHeads) {
@@ -92,7 +97,7 @@ public final class Ops {
             k = k.expandDims(2).repeat(2, groups).reshape(shape.get(0), heads, shape.get(2), shape.get(3));
             v = v.expandDims(2).repeat(2, groups).reshape(shape.get(0), heads, shape.get(2), shape.get(3));
         }
-        NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).div(Math.sqrt(q.getShape().getLastDimension()));
+        NDArray scores = q.matMul(k.transpose(0, 1, 3, 2));
         if (bias != null) {
             scores = scores.add(bias);
         }

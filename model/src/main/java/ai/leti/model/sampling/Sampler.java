@@ -10,6 +10,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.leti.model.CausalLm;
+import ai.leti.model.Decoder;
 import ai.leti.model.nn.KvCache;
 import ai.leti.model.nn.Ops;
 
@@ -70,12 +71,13 @@ public final class Sampler {
         int remaining = batch;
         try (NDManager manager = model.manager().newSubManager();
              KvCache cache = settings.useCache() ? model.newCache(manager, batch, total) : null) {
+            Decoder decoder = model.decoder(manager);
             for (int step = 0; step < settings.maxNewTokens() && remaining > 0; step++) {
                 int filled = promptLength + step;
                 float[] logits;
                 try (NDManager stepManager = manager.newSubManager()) {
                     int from = cache == null || step == 0 ? 0 : filled - 1;
-                    logits = lastLogits(stepManager, tokens, keyMask, lengths, promptLength, total, from, filled, cache);
+                    logits = lastLogits(decoder, stepManager, tokens, keyMask, lengths, promptLength, total, from, filled, cache);
                 }
                 for (int b = 0; b < batch; b++) {
                     keyMask[b * total + filled] = 1;
@@ -111,7 +113,7 @@ public final class Sampler {
     }
 
     /** Logits {@code [batch * vocab]} at the last filled column, feeding columns {@code from..filled-1}. */
-    private float[] lastLogits(NDManager manager, long[] tokens, float[] keyMask, int[] lengths, int promptLength,
+    private static float[] lastLogits(Decoder decoder, NDManager manager, long[] tokens, float[] keyMask, int[] lengths, int promptLength,
             int total, int from, int filled, KvCache cache) {
         int batch = lengths.length;
         int width = filled - from;
@@ -129,7 +131,7 @@ public final class Sampler {
         // Without left padding nothing needs masking but the future: the model's own causal mask is enough.
         boolean padded = java.util.Arrays.stream(lengths).anyMatch(length -> length != promptLength);
         NDArray bias = padded ? Ops.causalBias(manager, from, width, manager.create(mask, new Shape(batch, filled))) : null;
-        NDArray logits = model.forward(manager.create(input, new Shape(batch, width)),
+        NDArray logits = decoder.forward(manager.create(input, new Shape(batch, width)),
                 manager.create(positions, new Shape(batch, width)), bias, cache);
         return logits.get(":, -1, :").toFloatArray();
     }

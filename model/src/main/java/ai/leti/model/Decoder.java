@@ -1,0 +1,16 @@
+package ai.leti.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.leti.model.nn.KvCache;
+
+/**
+ * A model's forward pass for generation. A family may derive weights for it once per generation (folded,
+ * fused, pre-scaled): cheaper per token, and valid only while the model's weights do not change, which is
+ * why a decoder lives no longer than one {@code generate} call.
+ */
+@FunctionalInterface
+public interface Decoder {
+
+    /** As {@link CausalLm#forward}. */
+    NDArray forward(NDArray tokens, NDArray positions, NDArray bias, KvCache cache);
+}
