@@ -87,8 +87,9 @@ public final class Pretraining {
                     LmTrainer.StepResult last = null;
                     while (System.nanoTime() - trainStart < budget) {
                         last = trainer.train(windows(train, settings.batch(), random));
-                        if (last.step() == 5) {
-                            double perStep = (System.nanoTime() - trainStart) / 5.0;
+                        if (last.step() == 5 || last.step() == 50) {
+                            // First steps run slower (allocator and engine warm-up): estimate again at step 50.
+                            double perStep = (System.nanoTime() - trainStart) / (double) last.step();
                             int steps = (int) Math.max(warmup + 1, budget / perStep);
                             trainer.schedule(new LearningRateSchedule(settings.learningRate(), warmup, steps, 0.1));
                             log.printf("about %d steps fit in %.1f minutes; cosine schedule over them%n", steps,
