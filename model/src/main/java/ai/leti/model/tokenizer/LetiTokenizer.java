@@ -10,6 +10,7 @@ import java.util.Map;
 
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import ai.leti.common.json.Jsonl;
+import ai.leti.common.leti.LetiFormat;
 import ai.leti.model.weights.WeightsException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ArrayNode;
@@ -23,10 +24,10 @@ import tools.jackson.databind.node.ObjectNode;
 public final class LetiTokenizer implements AutoCloseable {
 
     public static final String FILE = "tokenizer.json";
-    public static final String GOOD = "<|good|>";
-    public static final String BAD = "<|bad|>";
-    public static final String FEEDBACK_OPEN = "<|lang_feedback|>";
-    public static final String FEEDBACK_CLOSE = "<|/lang_feedback|>";
+    public static final String GOOD = LetiFormat.GOOD;
+    public static final String BAD = LetiFormat.BAD;
+    public static final String FEEDBACK_OPEN = LetiFormat.FEEDBACK_OPEN;
+    public static final String FEEDBACK_CLOSE = LetiFormat.FEEDBACK_CLOSE;
     public static final List<String> LETI_TOKENS = List.of(GOOD, BAD, FEEDBACK_OPEN, FEEDBACK_CLOSE);
     public static final String END_OF_TEXT = "<|endoftext|>";
 

@@ -1,0 +1,13 @@
+package ai.leti.common.leti;
+
+/** What a LETI run trains on, per sampled program. */
+public enum FeedbackMode {
+    /** LETI: reward token, and for failures the interpreter's feedback span. */
+    TEXTUAL,
+    /** The binary-feedback ablation: reward token only. */
+    BINARY,
+    /** No feedback at all: every sampled program as plain text (self-training on everything). */
+    NONE,
+    /** The paper's comparison baseline: the task file's reference solutions, no sampled programs. */
+    REFERENCE
+}
