@@ -10,6 +10,7 @@ import java.util.List;
  *                       which is what makes re-delivery harmless downstream
  * @param runId          the LETI run this sample belongs to
  * @param iteration      LETI iteration, starting at 1
+ * @param purpose        training sample or evaluation sample (null is read as {@link Purpose#TRAIN})
  * @param taskId         task id in its task file
  * @param sampleIndex    index of this sample among the task's samples in this iteration
  * @param prompt         what the model was conditioned on (without any reward token)
@@ -21,6 +22,7 @@ public record CandidateProgram(
         String candidateId,
         String runId,
         int iteration,
+        Purpose purpose,
         String taskId,
         int sampleIndex,
         String prompt,
@@ -31,8 +33,12 @@ public record CandidateProgram(
     /** Largest program text an executor accepts; bigger messages are rejected as malformed. */
     public static final int MAX_PROGRAM_CHARS = 256 * 1024;
 
-    public static String idOf(String runId, int iteration, String taskId, int sampleIndex) {
-        return runId + "/" + iteration + "/" + taskId + "/" + sampleIndex;
+    public CandidateProgram {
+        purpose = purpose == null ? Purpose.TRAIN : purpose;
+    }
+
+    public static String idOf(String runId, int iteration, Purpose purpose, String taskId, int sampleIndex) {
+        return runId + "/" + iteration + "/" + purpose.name().toLowerCase(java.util.Locale.ROOT) + "/" + taskId + "/" + sampleIndex;
     }
 
     /** The program as it runs and as feedback line numbers count it: prompt followed by completion. */

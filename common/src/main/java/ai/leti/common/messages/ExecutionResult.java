@@ -16,6 +16,7 @@ public record ExecutionResult(
         String candidateId,
         String runId,
         int iteration,
+        Purpose purpose,
         String taskId,
         int sampleIndex,
         String prompt,
@@ -29,7 +30,7 @@ public record ExecutionResult(
 
     public static ExecutionResult of(CandidateProgram candidate, Verdict verdict, String executor) {
         return new ExecutionResult(candidate.candidateId(), candidate.runId(), candidate.iteration(),
-                candidate.taskId(), candidate.sampleIndex(), candidate.prompt(), candidate.completion(),
+                candidate.purpose(), candidate.taskId(), candidate.sampleIndex(), candidate.prompt(), candidate.completion(),
                 verdict.passed(), verdict.category(), verdict.feedback(), verdict.output(),
                 verdict.durationMillis(), executor);
     }

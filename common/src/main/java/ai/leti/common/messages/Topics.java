@@ -9,6 +9,12 @@ public final class Topics {
     /** One execution result per candidate, keyed by task id. */
     public static final String RESULTS = "leti.results";
 
+    /** The generator's iteration plans, keyed by run id: what the trainer waits for and trains with. */
+    public static final String ITERATIONS = "leti.iterations";
+
+    /** The trainer's checkpoint announcements, keyed by run id (weights travel over HTTP, never here). */
+    public static final String CHECKPOINTS = "leti.checkpoints";
+
     /** Candidates that could not be read or validated; nothing is dropped silently. */
     public static final String CANDIDATES_DLT = CANDIDATES + ".dlt";
 

@@ -26,6 +26,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import ai.leti.common.json.Jsonl;
 import ai.leti.common.messages.CandidateProgram;
 import ai.leti.common.messages.ExecutionResult;
+import ai.leti.common.messages.Purpose;
 import ai.leti.common.messages.Topics;
 import ai.leti.common.tasks.MbppSplit;
 import ai.leti.common.tasks.Task;
@@ -128,7 +129,8 @@ final class FleetDemoCommand implements Callable<Integer> {
     }
 
     private static CandidateProgram candidate(String runId, Task task, int sample, String completion) {
-        return new CandidateProgram(CandidateProgram.idOf(runId, 1, task.taskId(), sample), runId, 1, task.taskId(),
+        return new CandidateProgram(CandidateProgram.idOf(runId, 1, Purpose.EVAL_PLAIN, task.taskId(), sample), runId, 1,
+                Purpose.EVAL_PLAIN, task.taskId(),
                 sample, task.prompt(), completion, task.tests(), 0);
     }
 

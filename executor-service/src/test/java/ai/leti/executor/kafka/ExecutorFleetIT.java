@@ -39,6 +39,7 @@ import ai.leti.common.json.Jsonl;
 import ai.leti.common.messages.CandidateProgram;
 import ai.leti.common.messages.ErrorCategory;
 import ai.leti.common.messages.ExecutionResult;
+import ai.leti.common.messages.Purpose;
 import ai.leti.common.messages.Topics;
 import ai.leti.executor.ExecutorApplication;
 
@@ -92,8 +93,8 @@ class ExecutorFleetIT {
                 String taskId = "task-" + task;
                 String completion = sample % 2 == 0 ? "def f(x):\n    return x + " + task + "\n"
                         : "def f(x):\n    return x - " + task + "\n";
-                candidates.add(new CandidateProgram(CandidateProgram.idOf("fleet", 1, taskId, sample), "fleet", 1,
-                        taskId, sample, "\"\"\"\nAdd " + task + ".\n\"\"\"\n", completion,
+                candidates.add(new CandidateProgram(CandidateProgram.idOf("fleet", 1, Purpose.TRAIN, taskId, sample),
+                        "fleet", 1, Purpose.TRAIN, taskId, sample, "\"\"\"\nAdd " + task + ".\n\"\"\"\n", completion,
                         "\nassert f(1) == " + (1 + task) + "\n", 0));
             }
         }
@@ -103,7 +104,7 @@ class ExecutorFleetIT {
                         Jsonl.MAPPER.writeValueAsString(candidate)));
             }
             producer.send(new ProducerRecord<>(Topics.CANDIDATES, "poison", "{this is not json"));
-            CandidateProgram noTests = new CandidateProgram("fleet/1/x/0", "fleet", 1, "x", 0, "", "pass\n", " ", 0);
+            CandidateProgram noTests = new CandidateProgram("fleet/1/train/x/0", "fleet", 1, Purpose.TRAIN, "x", 0, "", "pass\n", " ", 0);
             producer.send(new ProducerRecord<>(Topics.CANDIDATES, "x", Jsonl.MAPPER.writeValueAsString(noTests)));
             producer.flush();
         }
