@@ -11,6 +11,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.leti.model.CausalLm;
 import ai.leti.model.Decoder;
+import ai.leti.model.nn.GradMode;
 import ai.leti.model.nn.KvCache;
 import ai.leti.model.nn.Ops;
 
@@ -40,6 +41,7 @@ public final class Sampler {
         if (batch == 0) {
             return;
         }
+        GradMode.off();
         int promptLength = prompts.stream().mapToInt(prompt -> prompt.length).max().orElseThrow();
         if (prompts.stream().anyMatch(prompt -> prompt.length == 0)) {
             throw new IllegalArgumentException("every prompt needs at least one token");

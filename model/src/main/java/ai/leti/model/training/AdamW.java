@@ -9,6 +9,7 @@ import java.util.Map;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import ai.leti.model.nn.GradMode;
 import ai.leti.model.weights.DType;
 import ai.leti.model.weights.Safetensors;
 import ai.leti.model.weights.Tensor;
@@ -52,6 +53,7 @@ public final class AdamW implements AutoCloseable {
 
     /** One update of every parameter from its gradient, in place. */
     public void update(Map<String, NDArray> parameters, Map<String, NDArray> gradients, double learningRate) {
+        GradMode.off();
         step++;
         double correction1 = 1 - Math.pow(beta1, step);
         double correction2 = 1 - Math.pow(beta2, step);

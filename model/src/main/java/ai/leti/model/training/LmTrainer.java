@@ -14,6 +14,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import ai.leti.common.json.Jsonl;
 import ai.leti.model.CausalLm;
+import ai.leti.model.nn.GradMode;
 import ai.leti.model.nn.Ops;
 import ai.leti.model.weights.WeightsException;
 import tools.jackson.databind.node.ObjectNode;
@@ -99,6 +100,7 @@ public final class LmTrainer implements AutoCloseable {
 
     /** The loss over sequences without changing anything (held-out evaluation). */
     public double loss(List<int[]> sequences) {
+        GradMode.off();
         double sum = 0;
         long targets = 0;
         for (int start = 0; start < sequences.size(); start += settings.microBatch()) {

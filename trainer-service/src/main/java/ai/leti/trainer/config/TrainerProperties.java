@@ -1,0 +1,29 @@
+package ai.leti.trainer.config;
+
+import java.nio.file.Path;
+
+import jakarta.validation.constraints.NotBlank;
+import jakarta.validation.constraints.NotNull;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.validation.annotation.Validated;
+
+/**
+ * {@code leti.trainer.*}.
+ *
+ * @param store                 where checkpoints and the per-iteration journals live (a volume in Kubernetes)
+ * @param publicUrl             base URL under which this service's {@code /checkpoints} are reachable by the generator
+ * @param regularizationCorpus  task file (MBPP or HumanEval JSONL) whose reference programs are the plain code of
+ *                              the regularization steps; none means no regularization steps
+ * @param device                DJL device: {@code cpu} or {@code gpu}
+ */
+@Validated
+@ConfigurationProperties("leti.trainer")
+public record TrainerProperties(
+        @NotNull Path store,
+        @NotBlank String publicUrl,
+        Path regularizationCorpus,
+        @NotBlank @DefaultValue("cpu") String device,
+        @DefaultValue("0") long seed) {
+}

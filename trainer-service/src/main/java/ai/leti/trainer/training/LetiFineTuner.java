@@ -1,0 +1,163 @@
+package ai.leti.trainer.training;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Random;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.stereotype.Component;
+
+import ai.djl.Device;
+import ai.djl.ndarray.types.DataType;
+import ai.leti.common.leti.LetiFormat;
+import ai.leti.common.messages.ErrorCategory;
+import ai.leti.common.messages.ExecutionResult;
+import ai.leti.common.messages.IterationPlan;
+import ai.leti.common.tasks.Task;
+import ai.leti.common.tasks.TaskFiles;
+import ai.leti.model.CausalLm;
+import ai.leti.model.Models;
+import ai.leti.model.tokenizer.LetiTokenizer;
+import ai.leti.model.training.AdamW;
+import ai.leti.model.training.LearningRateSchedule;
+import ai.leti.model.training.LmTrainer;
+import ai.leti.model.training.TrainingSettings;
+import ai.leti.trainer.config.TrainerProperties;
+import ai.leti.trainer.metrics.TrainerMetrics;
+
+/**
+ * One LETI iteration's fine-tuning: every executed program becomes a training text in the run's mode (reward
+ * token, and for failures in textual mode the interpreter's feedback cut to its last tokens), the model trains
+ * the planned epochs with the plain causal-LM loss over every non-padding token, optionally alternating with
+ * steps on plain code, and the result is written as a checkpoint directory with its optimizer state.
+ */
+@Component
+public class LetiFineTuner {
+
+    private static final Logger log = LoggerFactory.getLogger(LetiFineTuner.class);
+
+    /** What an iteration's training did. */
+    public record Outcome(double loss, int steps, long tokens, double seconds) {
+    }
+
+    private final TrainerProperties properties;
+    private final TrainerMetrics metrics;
+    private List<Task> regularizationTasks;
+
+    public LetiFineTuner(TrainerProperties properties, TrainerMetrics metrics) {
+        this.properties = properties;
+        this.metrics = metrics;
+    }
+
+    public Outcome fineTune(IterationPlan plan, List<ExecutionResult> results, Path base, Path out) {
+        long started = System.nanoTime();
+        try (LetiTokenizer tokenizer = LetiTokenizer.open(base);
+             CausalLm model = Models.load(base, Device.fromName(properties.device()), DataType.FLOAT32, tokenizer.size())) {
+            List<int[]> sequences = new ArrayList<>();
+            for (ExecutionResult result : results) {
+                if (result.category() != ErrorCategory.SANDBOX) { // the sandbox's failure says nothing about the program
+                    sequences.add(encode(tokenizer, plan, result));
+                }
+            }
+            List<int[]> plainCode = plan.regularization() > 0 ? regularization(tokenizer) : List.of();
+            TrainingSettings settings = new TrainingSettings(LearningRateSchedule.constant(plan.learningRate()), 0.01,
+                    plan.batchSize(), 1, 1.0, Math.max(0, tokenizer.endOfText()));
+            Random random = new Random(properties.seed() * 31 + plan.iteration());
+            double lastEpochLoss = 0;
+            long tokens = 0;
+            int steps = 0;
+            try (LmTrainer trainer = new LmTrainer(model, settings)) {
+                if (Files.exists(base.resolve(AdamW.FILE))) {
+                    trainer.resume(base); // the previous iteration's moments: one optimizer across the run
+                }
+                List<List<int[]>> batches = batchesByLength(sequences, plan.batchSize());
+                for (int epoch = 1; epoch <= plan.epochs(); epoch++) {
+                    Collections.shuffle(batches, random);
+                    double lossSum = 0;
+                    long epochTokens = 0;
+                    for (List<int[]> batch : batches) {
+                        long stepStarted = System.nanoTime();
+                        LmTrainer.StepResult step = trainer.train(batch);
+                        metrics.step(step, (System.nanoTime() - stepStarted) / 1e9);
+                        lossSum += step.loss() * step.tokens();
+                        epochTokens += step.tokens();
+                        steps++;
+                        for (int r = 0; r < plan.regularization() && !plainCode.isEmpty(); r++) {
+                            trainer.train(sample(plainCode, plan.batchSize(), random));
+                            steps++;
+                        }
+                    }
+                    lastEpochLoss = lossSum / Math.max(1, epochTokens);
+                    tokens += epochTokens;
+                    log.info("run {} iteration {} epoch {}/{}: loss {} over {} sequences", plan.runId(), plan.iteration(),
+                            epoch, plan.epochs(), String.format("%.4f", lastEpochLoss), sequences.size());
+                }
+                trainer.save(out);
+            }
+            tokenizer.save(out);
+            return new Outcome(lastEpochLoss, steps, tokens, (System.nanoTime() - started) / 1e9);
+        }
+    }
+
+    /** The LETI training text of one result, as tokens, ending with end-of-text so the model learns to stop. */
+    static int[] encode(LetiTokenizer tokenizer, IterationPlan plan, ExecutionResult result) {
+        String feedback = result.feedback();
+        if (plan.feedbackTokens() > 0 && feedback != null && !feedback.isEmpty()) {
+            int[] ids = tokenizer.encode(feedback);
+            if (ids.length > plan.feedbackTokens()) {
+                feedback = tokenizer.decode(Arrays.copyOfRange(ids, ids.length - plan.feedbackTokens(), ids.length));
+            }
+        }
+        String text = LetiFormat.trainingText(plan.mode(), result.passed(), feedback, result.prompt(), result.completion());
+        return withEndOfText(tokenizer, tokenizer.encode(text));
+    }
+
+    private static int[] withEndOfText(LetiTokenizer tokenizer, int[] ids) {
+        if (tokenizer.endOfText() < 0) {
+            return ids;
+        }
+        int[] ended = Arrays.copyOf(ids, ids.length + 1);
+        ended[ids.length] = tokenizer.endOfText();
+        return ended;
+    }
+
+    /** Sequences of similar length share a batch, so little of each batch is padding. */
+    static List<List<int[]>> batchesByLength(List<int[]> sequences, int batchSize) {
+        List<int[]> sorted = new ArrayList<>(sequences);
+        sorted.sort(Comparator.comparingInt(sequence -> sequence.length));
+        List<List<int[]>> batches = new ArrayList<>();
+        for (int start = 0; start < sorted.size(); start += batchSize) {
+            batches.add(new ArrayList<>(sorted.subList(start, Math.min(sorted.size(), start + batchSize))));
+        }
+        return batches;
+    }
+
+    private synchronized List<int[]> regularization(LetiTokenizer tokenizer) {
+        if (properties.regularizationCorpus() == null) {
+            log.warn("the plan asks for regularization steps but leti.trainer.regularization-corpus is not set; none taken");
+            return List.of();
+        }
+        if (regularizationTasks == null) {
+            regularizationTasks = new ArrayList<>(TaskFiles.read(properties.regularizationCorpus()).values());
+        }
+        List<int[]> sequences = new ArrayList<>();
+        for (Task task : regularizationTasks) {
+            sequences.add(withEndOfText(tokenizer, tokenizer.encode(task.prompt() + task.referenceCompletion())));
+        }
+        return sequences;
+    }
+
+    private static List<int[]> sample(List<int[]> sequences, int count, Random random) {
+        List<int[]> batch = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            batch.add(sequences.get(random.nextInt(sequences.size())));
+        }
+        return batch;
+    }
+}

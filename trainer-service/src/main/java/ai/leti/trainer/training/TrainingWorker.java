@@ -1,0 +1,98 @@
+package ai.leti.trainer.training;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.kafka.core.KafkaTemplate;
+import org.springframework.stereotype.Component;
+
+import ai.leti.common.messages.CheckpointAnnouncement;
+import ai.leti.common.messages.IterationPlan;
+import ai.leti.common.messages.Topics;
+import ai.leti.trainer.checkpoint.CheckpointStore;
+import ai.leti.trainer.config.TrainerProperties;
+import ai.leti.trainer.metrics.TrainerMetrics;
+
+/**
+ * Trains complete iterations one at a time on a thread of its own (the listeners keep consuming meanwhile),
+ * publishes each checkpoint atomically and announces it. An iteration whose checkpoint already exists (a crash
+ * after publishing) is announced again rather than trained twice.
+ */
+@Component
+public class TrainingWorker implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(TrainingWorker.class);
+
+    private final ExecutorService thread = Executors.newSingleThreadExecutor(runnable -> {
+        Thread worker = new Thread(runnable, "leti-training");
+        worker.setDaemon(true);
+        return worker;
+    });
+    private final LetiFineTuner fineTuner;
+    private final CheckpointStore store;
+    private final IterationBook book;
+    private final KafkaTemplate<String, CheckpointAnnouncement> announcements;
+    private final TrainerProperties properties;
+    private final TrainerMetrics metrics;
+
+    public TrainingWorker(LetiFineTuner fineTuner, CheckpointStore store, IterationBook book,
+            KafkaTemplate<String, CheckpointAnnouncement> announcements, TrainerProperties properties, TrainerMetrics metrics) {
+        this.fineTuner = fineTuner;
+        this.store = store;
+        this.book = book;
+        this.announcements = announcements;
+        this.properties = properties;
+        this.metrics = metrics;
+        book.onReady(iteration -> thread.submit(() -> train(iteration)));
+        book.recover(); // before the listeners start: what a previous process had collected
+    }
+
+    private void train(IterationBook.Iteration iteration) {
+        IterationPlan plan = iteration.plan();
+        try {
+            LetiFineTuner.Outcome outcome = new LetiFineTuner.Outcome(Double.NaN, 0, 0, 0);
+            if (!store.exists(plan.runId(), plan.iteration())) {
+                Path scratch = store.scratch(plan.runId(), plan.iteration());
+                outcome = fineTuner.fineTune(plan, iteration.results(), base(plan), scratch);
+                store.publish(plan.runId(), plan.iteration(), scratch);
+            }
+            Path checkpoint = store.checkpoint(plan.runId(), plan.iteration());
+            Map<String, String> digests = store.digests(checkpoint);
+            String uri = properties.publicUrl().replaceAll("/+$", "") + "/checkpoints/" + plan.runId() + "/" + plan.iteration();
+            announcements.send(Topics.CHECKPOINTS, plan.runId(), new CheckpointAnnouncement(plan.runId(), plan.iteration(),
+                    uri, digests, store.size(checkpoint), outcome.loss(), outcome.steps(), outcome.seconds()))
+                    .get(30, TimeUnit.SECONDS);
+            metrics.checkpoint();
+            book.done(plan.runId(), plan.iteration());
+            log.info("run {} iteration {}: checkpoint {} announced (loss {}, {} steps, {} s)", plan.runId(),
+                    plan.iteration(), uri, outcome.loss(), outcome.steps(), String.format("%.1f", outcome.seconds()));
+        } catch (Exception e) {
+            metrics.failure();
+            // The journal stays: a restart (or the next delivery of the plan) trains it again.
+            log.error("run {} iteration {}: training failed: {}", plan.runId(), plan.iteration(), e.getMessage(), e);
+        }
+    }
+
+    /** The previous iteration's checkpoint of this run if this trainer has it, else the plan's starting point. */
+    private Path base(IterationPlan plan) {
+        if (plan.iteration() > 1 && store.exists(plan.runId(), plan.iteration() - 1)) {
+            return store.checkpoint(plan.runId(), plan.iteration() - 1);
+        }
+        String checkpoint = plan.checkpoint();
+        if (checkpoint == null || checkpoint.isBlank()) {
+            throw new IllegalArgumentException("iteration plan names no checkpoint to start from");
+        }
+        return checkpoint.startsWith("file:") ? Path.of(URI.create(checkpoint)) : Path.of(checkpoint);
+    }
+
+    @Override
+    public void close() {
+        thread.shutdownNow();
+    }
+}

@@ -1,0 +1,203 @@
+package ai.leti.trainer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.kafka.test.EmbeddedKafkaBroker;
+import org.springframework.kafka.test.context.EmbeddedKafka;
+
+import ai.djl.Device;
+import ai.djl.ndarray.types.DataType;
+import ai.leti.common.json.Jsonl;
+import ai.leti.common.leti.FeedbackMode;
+import ai.leti.common.messages.CheckpointAnnouncement;
+import ai.leti.common.messages.ErrorCategory;
+import ai.leti.common.messages.ExecutionResult;
+import ai.leti.common.messages.IterationPlan;
+import ai.leti.common.messages.Purpose;
+import ai.leti.common.messages.Topics;
+import ai.leti.model.CausalLm;
+import ai.leti.model.ModelConfig;
+import ai.leti.model.Models;
+import ai.leti.model.tokenizer.BpeTrainer;
+import ai.leti.model.tokenizer.LetiTokenizer;
+import ai.leti.model.training.AdamW;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * The trainer against a real (embedded) broker: it collects an iteration's results (duplicates and evaluation
+ * samples ignored), fine-tunes real weights, serves the checkpoint over HTTP with the announced digests, and
+ * after a restart in the middle of the next iteration it finishes that iteration from its journal.
+ */
+@EmbeddedKafka(partitions = 2, topics = {Topics.RESULTS, Topics.ITERATIONS, Topics.CHECKPOINTS})
+class TrainerIT {
+
+    private static final int SAMPLES = 12;
+
+    @TempDir
+    static Path dir;
+    private static Path base;
+    private static String brokers;
+
+    @BeforeAll
+    static void baseModel(EmbeddedKafkaBroker broker) {
+        brokers = broker.getBrokersAsString();
+        base = dir.resolve("base");
+        List<String> corpus = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            corpus.add("\"\"\"\nAdd " + i + ".\nassert add(1) == " + (i + 1) + "\n\"\"\"\ndef add(x):\n    return x + " + i + "\n");
+        }
+        BpeTrainer.train(corpus, 300, List.of(LetiTokenizer.END_OF_TEXT), base.resolve(LetiTokenizer.FILE));
+        ObjectNode json = Jsonl.MAPPER.createObjectNode();
+        json.put("model_type", "llama").put("vocab_size", 300).put("hidden_size", 32).put("intermediate_size", 64)
+                .put("num_hidden_layers", 2).put("num_attention_heads", 4).put("num_key_value_heads", 2)
+                .put("max_position_embeddings", 256);
+        try (CausalLm model = Models.random(ModelConfig.parse(json, "test"), Device.cpu(), DataType.FLOAT32, 1)) {
+            model.save(base);
+        }
+    }
+
+    private static ConfigurableApplicationContext trainer(int port) {
+        return new SpringApplicationBuilder(TrainerApplication.class).run(
+                "--spring.kafka.bootstrap-servers=" + brokers,
+                "--server.port=" + port,
+                "--leti.trainer.store=" + dir.resolve("store"),
+                "--leti.trainer.public-url=http://127.0.0.1:" + port);
+    }
+
+    private static ExecutionResult result(int iteration, int sample, Purpose purpose) {
+        boolean passed = sample % 3 == 0;
+        String prompt = "\"\"\"\nAdd " + sample + ".\nassert add(1) == " + (sample + 1) + "\n\"\"\"\n";
+        return new ExecutionResult("it/" + iteration + "/" + purpose.name() + "/" + sample, "it", iteration, purpose,
+                "t" + sample, sample, prompt, "def add(x):\n    return x + " + (passed ? sample : 0) + "\n", passed,
+                passed ? ErrorCategory.NONE : ErrorCategory.ASSERTION,
+                passed ? "" : "Traceback (most recent call last):\n  File \"<program>\", line 7, in <module>\nAssertionError",
+                "", 1.0, "executor");
+    }
+
+    @Test
+    void trainsAnIterationServesItsCheckpointAndFinishesTheNextAfterARestart() throws Exception {
+        int port = freePort();
+        try (KafkaProducer<String, String> producer = producer(); KafkaConsumer<String, String> consumer = consumer()) {
+            consumer.subscribe(List.of(Topics.CHECKPOINTS));
+            ConfigurableApplicationContext first = trainer(port);
+            send(producer, Topics.ITERATIONS, "it", new IterationPlan("it", 1, FeedbackMode.TEXTUAL, base.toString(),
+                    SAMPLES, 2, 4, 1e-3, 0, 16));
+            for (int sample = 0; sample < SAMPLES; sample++) {
+                send(producer, Topics.RESULTS, "t" + sample, result(1, sample, Purpose.TRAIN));
+                if (sample < 3) { // re-deliveries and evaluation samples change nothing
+                    send(producer, Topics.RESULTS, "t" + sample, result(1, sample, Purpose.TRAIN));
+                    send(producer, Topics.RESULTS, "t" + sample, result(1, sample, Purpose.EVAL_GOOD));
+                }
+            }
+            CheckpointAnnouncement announced = awaitAnnouncement(consumer, 1);
+            assertThat(announced.steps()).isEqualTo(2 * (SAMPLES / 4));
+            assertThat(announced.loss()).isFinite();
+            assertThat(announced.files()).containsKeys("model.safetensors", "config.json", "tokenizer.json", AdamW.FILE);
+            for (Map.Entry<String, String> file : announced.files().entrySet()) {
+                byte[] body = fetch(URI.create(announced.uri() + "/" + file.getKey()));
+                assertThat(HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(body)))
+                        .as(file.getKey()).isEqualTo(file.getValue());
+            }
+            assertThat(fetch(URI.create(announced.uri() + "/model.safetensors")))
+                    .isNotEqualTo(Files.readAllBytes(base.resolve("model.safetensors")));
+            assertThat(ModelConfig.read(dir.resolve("store/it/iteration-1")).vocabSize()).as("LETI tokens added")
+                    .isEqualTo(304);
+
+            // Iteration 2: half the results, then the trainer dies; a new process gets the rest.
+            send(producer, Topics.ITERATIONS, "it", new IterationPlan("it", 2, FeedbackMode.TEXTUAL, base.toString(),
+                    SAMPLES, 1, 4, 1e-3, 0, 16));
+            for (int sample = 0; sample < SAMPLES / 2; sample++) {
+                send(producer, Topics.RESULTS, "t" + sample, result(2, sample, Purpose.TRAIN));
+            }
+            await().atMost(Duration.ofSeconds(30)).until(() -> Files.exists(dir.resolve("store/it/iteration-2.journal.jsonl"))
+                    && Files.readAllLines(dir.resolve("store/it/iteration-2.journal.jsonl")).size() == 1 + SAMPLES / 2);
+            first.close();
+            try (ConfigurableApplicationContext second = trainer(port)) {
+                for (int sample = SAMPLES / 2 - 1; sample < SAMPLES; sample++) { // one overlap: a duplicate
+                    send(producer, Topics.RESULTS, "t" + sample, result(2, sample, Purpose.TRAIN));
+                }
+                CheckpointAnnouncement next = awaitAnnouncement(consumer, 2);
+                assertThat(next.steps()).isEqualTo(SAMPLES / 4);
+                assertThat(fetch(URI.create(next.uri() + "/trainer_state.json"))).asString().contains("\"step\":9");
+            }
+        }
+    }
+
+    private static CheckpointAnnouncement awaitAnnouncement(KafkaConsumer<String, String> consumer, int iteration) {
+        CheckpointAnnouncement[] found = new CheckpointAnnouncement[1];
+        await().atMost(Duration.ofSeconds(120)).until(() -> {
+            for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(500))) {
+                CheckpointAnnouncement announcement = Jsonl.MAPPER.readValue(record.value(), CheckpointAnnouncement.class);
+                if (announcement.iteration() == iteration) {
+                    found[0] = announcement;
+                }
+            }
+            return found[0] != null;
+        });
+        return found[0];
+    }
+
+    private static byte[] fetch(URI uri) throws Exception {
+        HttpResponse<byte[]> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(uri).build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+        assertThat(response.statusCode()).as(uri.toString()).isEqualTo(200);
+        return response.body();
+    }
+
+    private static void send(KafkaProducer<String, String> producer, String topic, String key, Object value) throws Exception {
+        producer.send(new ProducerRecord<>(topic, key, Jsonl.MAPPER.writeValueAsString(value))).get();
+    }
+
+    private static int freePort() throws Exception {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+
+    private static KafkaProducer<String, String> producer() {
+        Properties properties = new Properties();
+        properties.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, brokers);
+        properties.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
+        properties.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
+        return new KafkaProducer<>(properties);
+    }
+
+    private static KafkaConsumer<String, String> consumer() {
+        Properties properties = new Properties();
+        properties.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, brokers);
+        properties.put(ConsumerConfig.GROUP_ID_CONFIG, "trainer-test");
+        properties.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        properties.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class);
+        properties.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class);
+        return new KafkaConsumer<>(properties);
+    }
+}
