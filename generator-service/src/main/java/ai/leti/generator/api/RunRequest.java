@@ -1,0 +1,44 @@
+package ai.leti.generator.api;
+
+import jakarta.validation.constraints.DecimalMax;
+import jakarta.validation.constraints.DecimalMin;
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotBlank;
+import jakarta.validation.constraints.NotNull;
+import jakarta.validation.constraints.Pattern;
+
+import ai.leti.common.leti.FeedbackMode;
+
+/**
+ * A LETI run as a user asks for it. Paths are on the generator's file system (the trainer reads the starting
+ * checkpoint from the same path, a shared volume in Kubernetes).
+ *
+ * @param split              {@code all}, or an MBPP split ({@code train}, {@code test}, {@code validation})
+ * @param regularizationRatio plain-code steps per LETI step (the trainer's corpus); 0 for none
+ * @param evaluationEvery    evaluate after every this many iterations (and always after the last)
+ */
+public record RunRequest(
+        @NotBlank @Pattern(regexp = "[A-Za-z0-9._-]{1,64}", message = "letters, digits, . _ - only, at most 64") String name,
+        @NotBlank String model,
+        @NotBlank String taskFile,
+        @NotNull @Pattern(regexp = "all|train|test|validation", message = "all, train, test or validation") String split,
+        @Min(1) @Max(1024) int samplesPerTask,
+        @DecimalMin("0.0") @DecimalMax("2.0") double temperature,
+        @DecimalMin(value = "0.0", inclusive = false) @DecimalMax("1.0") double topP,
+        @Min(1) @Max(2048) int maxNewTokens,
+        @Min(1) @Max(1000) int iterations,
+        @Min(1) @Max(100) int epochs,
+        @NotNull FeedbackMode mode,
+        @Min(1) @Max(1024) int batchSize,
+        @DecimalMin(value = "0.0", inclusive = false) @DecimalMax("1.0") double learningRate,
+        @Min(0) @Max(8) int regularizationRatio,
+        @Min(0) @Max(4096) int feedbackTokens,
+        String evaluationFile,
+        @NotNull @Pattern(regexp = "all|train|test|validation", message = "all, train, test or validation") String evaluationSplit,
+        @Min(1) @Max(256) int evaluationSamples,
+        @DecimalMin("0.0") @DecimalMax("2.0") double evaluationTemperature,
+        @Min(1) @Max(1000) int evaluationEvery,
+        @DecimalMin(value = "0.1") @DecimalMax("600") double timeoutSeconds,
+        long seed) {
+}

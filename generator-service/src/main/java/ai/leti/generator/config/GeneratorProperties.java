@@ -1,0 +1,32 @@
+package ai.leti.generator.config;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotBlank;
+import jakarta.validation.constraints.NotNull;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.validation.annotation.Validated;
+
+/**
+ * {@code leti.generator.*}.
+ *
+ * @param state          where fetched checkpoints live
+ * @param device         DJL device: {@code cpu} or {@code gpu}
+ * @param samplingBatch  prompts sampled together
+ * @param stop           stop sequences that end a completion (the rest of a program is not the model's to write)
+ * @param waitTimeout    how long a stage waits for results or a checkpoint before the run fails
+ */
+@Validated
+@ConfigurationProperties("leti.generator")
+public record GeneratorProperties(
+        @NotNull Path state,
+        @NotBlank @DefaultValue("cpu") String device,
+        @Min(1) @DefaultValue("64") int samplingBatch,
+        @DefaultValue({"\nassert", "\n\"\"\"", "\nif __name__", "\nprint("}) List<String> stop,
+        @NotNull @DefaultValue("30m") Duration waitTimeout) {
+}

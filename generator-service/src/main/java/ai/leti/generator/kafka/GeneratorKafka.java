@@ -1,0 +1,80 @@
+package ai.leti.generator.kafka;
+
+import java.util.concurrent.TimeUnit;
+
+import org.apache.kafka.clients.admin.NewTopic;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.kafka.annotation.KafkaListener;
+import org.springframework.kafka.config.TopicBuilder;
+import org.springframework.kafka.core.KafkaTemplate;
+import org.springframework.stereotype.Component;
+
+import ai.leti.common.messages.CandidateProgram;
+import ai.leti.common.messages.CheckpointAnnouncement;
+import ai.leti.common.messages.ExecutionResult;
+import ai.leti.common.messages.IterationPlan;
+import ai.leti.common.messages.Topics;
+import ai.leti.generator.run.CandidateSink;
+import ai.leti.generator.run.RunRegistry;
+
+/** The generator's Kafka side: candidates and plans out, results and checkpoint announcements in. */
+@Configuration(proxyBeanMethods = false)
+class GeneratorKafka {
+
+    @Bean
+    NewTopic candidates() {
+        return TopicBuilder.name(Topics.CANDIDATES).partitions(12).build();
+    }
+
+    @Bean
+    NewTopic iterations() {
+        return TopicBuilder.name(Topics.ITERATIONS).partitions(1).build();
+    }
+
+    @Bean
+    CandidateSink kafkaSink(KafkaTemplate<String, Object> template) {
+        return new CandidateSink() {
+            @Override
+            public void candidate(CandidateProgram candidate) {
+                template.send(Topics.CANDIDATES, candidate.taskId(), candidate); // keyed by task: its samples stay in order
+            }
+
+            @Override
+            public void plan(IterationPlan plan) {
+                try {
+                    template.send(Topics.ITERATIONS, plan.runId(), plan).get(30, TimeUnit.SECONDS);
+                } catch (Exception e) {
+                    throw new IllegalStateException("cannot publish the plan of iteration " + plan.iteration(), e);
+                }
+            }
+
+            @Override
+            public void flush() {
+                template.flush();
+            }
+        };
+    }
+
+    @Component
+    static class Listeners {
+
+        private final RunRegistry runs;
+
+        Listeners(RunRegistry runs) {
+            this.runs = runs;
+        }
+
+        @KafkaListener(topics = Topics.RESULTS, groupId = "leti-generator",
+                properties = "spring.json.value.default.type=ai.leti.common.messages.ExecutionResult")
+        void onResult(ExecutionResult result) {
+            runs.onResult(result);
+        }
+
+        @KafkaListener(topics = Topics.CHECKPOINTS, groupId = "leti-generator",
+                properties = "spring.json.value.default.type=ai.leti.common.messages.CheckpointAnnouncement")
+        void onCheckpoint(CheckpointAnnouncement announcement) {
+            runs.onCheckpoint(announcement);
+        }
+    }
+}

@@ -1,0 +1,322 @@
+package ai.leti.generator.run;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import ai.leti.common.eval.PassAtK;
+import ai.leti.common.leti.FeedbackMode;
+import ai.leti.common.leti.LetiFormat;
+import ai.leti.common.messages.CandidateProgram;
+import ai.leti.common.messages.CheckpointAnnouncement;
+import ai.leti.common.messages.ExecutionResult;
+import ai.leti.common.messages.IterationPlan;
+import ai.leti.common.messages.Purpose;
+import ai.leti.common.tasks.Task;
+import ai.leti.generator.api.RunRequest;
+import ai.leti.generator.checkpoint.CheckpointFetcher;
+import ai.leti.generator.checkpoint.LoadedModel;
+import ai.leti.generator.config.GeneratorProperties;
+import ai.leti.model.sampling.Sampler;
+import ai.leti.model.sampling.SamplingSettings;
+
+/**
+ * One LETI run, driven on a thread of its own: evaluate the base model, then per iteration sample every training
+ * task (iteration 1 from the bare prompt, later ones after {@code <|good|>}), stream each candidate to the executors
+ * as it finishes, announce the iteration's plan to the trainer, wait for its checkpoint, verify and swap to it,
+ * and evaluate on the held-out tasks under the three conditions the paper reports.
+ */
+public final class LetiRun implements Runnable {
+
+    private static final Logger log = LoggerFactory.getLogger(LetiRun.class);
+
+    public enum Stage { CREATED, SAMPLING, EXECUTING, TRAINING, EVALUATING, DONE, STOPPED, FAILED }
+
+    private final String id;
+    private final RunRequest request;
+    private final List<Task> tasks;
+    private final List<Task> evaluationTasks;
+    private final CandidateSink sink;
+    private final CheckpointFetcher fetcher;
+    private final GeneratorProperties properties;
+    private final Map<Integer, CompletableFuture<CheckpointAnnouncement>> checkpoints = new ConcurrentHashMap<>();
+    private final Map<String, ExecutionResult> evaluationResults = new ConcurrentHashMap<>();
+    private final Map<String, Boolean> trainingResults = new ConcurrentHashMap<>();
+    private final List<RunStatus.Evaluation> evaluations = Collections.synchronizedList(new ArrayList<>());
+    private final AtomicLong sampled = new AtomicLong();
+    private final AtomicLong passed = new AtomicLong();
+    private volatile Stage stage = Stage.CREATED;
+    private volatile int iteration;
+    private volatile String checkpoint;
+    private volatile String problem;
+    private volatile boolean stopRequested;
+    private long gradientSteps;
+
+    public LetiRun(String id, RunRequest request, List<Task> tasks, List<Task> evaluationTasks, CandidateSink sink,
+            CheckpointFetcher fetcher, GeneratorProperties properties) {
+        this.id = id;
+        this.request = request;
+        this.tasks = tasks;
+        this.evaluationTasks = evaluationTasks;
+        this.sink = sink;
+        this.fetcher = fetcher;
+        this.properties = properties;
+        this.checkpoint = request.model();
+    }
+
+    public String id() {
+        return id;
+    }
+
+    public boolean active() {
+        return stage != Stage.CREATED && stage != Stage.DONE && stage != Stage.STOPPED && stage != Stage.FAILED;
+    }
+
+    public void stop() {
+        stopRequested = true;
+    }
+
+    public RunStatus status() {
+        return new RunStatus(id, stage.name(), iteration, request.iterations(), sampled.get(), trainingResults.size(),
+                passed.get(), checkpoint, List.copyOf(evaluations), problem);
+    }
+
+    /** A result from the executors: counted for the current iteration, or kept for evaluation. */
+    public void onResult(ExecutionResult result) {
+        if (result.purpose() != null && result.purpose().isEvaluation()) {
+            evaluationResults.putIfAbsent(result.candidateId(), result);
+        } else if (result.iteration() == iteration && trainingResults.putIfAbsent(result.candidateId(), result.passed()) == null
+                && result.passed()) {
+            passed.incrementAndGet();
+        }
+    }
+
+    public void onCheckpoint(CheckpointAnnouncement announcement) {
+        checkpoints.computeIfAbsent(announcement.iteration(), i -> new CompletableFuture<>()).complete(announcement);
+    }
+
+    @Override
+    public void run() {
+        stage = Stage.EVALUATING;
+        LoadedModel model = null;
+        try {
+            model = LoadedModel.load(0, request.model(), Path.of(request.model()), properties.device());
+            evaluate(model, 0);
+            for (int next = 1; next <= request.iterations(); next++) {
+                if (stopRequested) {
+                    stage = Stage.STOPPED;
+                    return;
+                }
+                iteration = next;
+                trainingResults.clear();
+                passed.set(0);
+                sampled.set(0);
+                boolean reference = request.mode() == FeedbackMode.REFERENCE;
+                int samples = reference ? 1 : request.samplesPerTask();
+                sink.plan(new IterationPlan(id, next, request.mode(), request.model(), tasks.size() * samples,
+                        request.epochs(), request.batchSize(), request.learningRate(), request.regularizationRatio(),
+                        request.feedbackTokens()));
+                stage = Stage.SAMPLING;
+                if (reference) {
+                    for (Task task : tasks) { // the paper's ground-truth baseline: no sampling
+                        publish(Purpose.TRAIN, task, 0, task.referenceCompletion());
+                    }
+                } else {
+                    sample(model, tasks, samples, Purpose.TRAIN, request.temperature(), request.topP());
+                }
+                sink.flush();
+                stage = Stage.EXECUTING;
+                long expected = (long) tasks.size() * samples;
+                waitFor(() -> trainingResults.size() >= expected, "results of iteration " + next);
+                stage = Stage.TRAINING;
+                CheckpointAnnouncement announcement = awaitCheckpoint(next);
+                LoadedModel fresh = LoadedModel.load(next, announcement.uri(), fetched(announcement), properties.device());
+                LoadedModel previous = model;
+                model = fresh; // every later sample comes from the new checkpoint
+                previous.close();
+                checkpoint = announcement.uri();
+                gradientSteps += announcement.steps();
+                if (next % request.evaluationEvery() == 0 || next == request.iterations()) {
+                    stage = Stage.EVALUATING;
+                    evaluate(model, next);
+                }
+            }
+            stage = Stage.DONE;
+        } catch (StoppedException e) {
+            stage = Stage.STOPPED;
+        } catch (Exception e) {
+            problem = e.getMessage();
+            stage = Stage.FAILED;
+            log.error("run {} failed: {}", id, e.getMessage(), e);
+        } finally {
+            if (model != null) {
+                model.close();
+            }
+        }
+    }
+
+    /** Fetches and verifies an announced checkpoint; a bad one is refused and the run waits for a good one. */
+    private Path fetched(CheckpointAnnouncement announcement) throws Exception {
+        Path target = properties.state().resolve(id).resolve("iteration-" + announcement.iteration());
+        while (true) {
+            try {
+                return fetcher.fetch(announcement, target);
+            } catch (Exception e) {
+                problem = "refused checkpoint of iteration " + announcement.iteration() + ": " + e.getMessage()
+                        + "; keeping " + checkpoint;
+                log.error("run {}: {}", id, problem);
+                checkpoints.put(announcement.iteration(), new CompletableFuture<>());
+                announcement = awaitCheckpoint(announcement.iteration());
+            }
+        }
+    }
+
+    private CheckpointAnnouncement awaitCheckpoint(int wanted) throws Exception {
+        CompletableFuture<CheckpointAnnouncement> future = checkpoints.computeIfAbsent(wanted, i -> new CompletableFuture<>());
+        long deadline = System.nanoTime() + properties.waitTimeout().toNanos();
+        while (true) {
+            if (stopRequested) {
+                throw new StoppedException();
+            }
+            try {
+                return future.get(200, TimeUnit.MILLISECONDS);
+            } catch (TimeoutException e) {
+                if (System.nanoTime() > deadline) {
+                    throw new TimeoutException("no checkpoint for iteration " + wanted + " within " + properties.waitTimeout());
+                }
+            }
+        }
+    }
+
+    private void waitFor(BooleanSupplier condition, String what) throws Exception {
+        long deadline = System.nanoTime() + properties.waitTimeout().toNanos();
+        while (!condition.getAsBoolean()) {
+            if (stopRequested) {
+                throw new StoppedException();
+            }
+            if (System.nanoTime() > deadline) {
+                throw new TimeoutException("timed out after " + properties.waitTimeout() + " waiting for " + what);
+            }
+            Thread.sleep(Duration.ofMillis(100).toMillis());
+        }
+    }
+
+    /** Samples {@code samples} programs per task, publishing each candidate as soon as its row finishes. */
+    private void sample(LoadedModel model, List<Task> which, int samples, Purpose purpose, double temperature, double topP) {
+        record Item(Task task, int index) {
+        }
+        List<Item> items = new ArrayList<>();
+        for (Task task : which) {
+            for (int s = 0; s < samples; s++) {
+                items.add(new Item(task, s));
+            }
+        }
+        Sampler sampler = new Sampler(model.model(), model.tokenizer().endOfText());
+        for (int start = 0; start < items.size(); start += properties.samplingBatch()) {
+            if (stopRequested) {
+                throw new StoppedException();
+            }
+            List<Item> chunk = items.subList(start, Math.min(items.size(), start + properties.samplingBatch()));
+            List<int[]> prompts = new ArrayList<>();
+            for (Item item : chunk) {
+                prompts.add(model.tokenizer().encode(conditioned(purpose, item.task().prompt())));
+            }
+            long seed = request.seed() * 1_000_003L + iteration * 10_007L + purpose.ordinal() * 101L + start;
+            sampler.generate(prompts, new SamplingSettings(temperature, topP, request.maxNewTokens(), seed, true),
+                    generated -> stopIndex(model.tokenizer().decode(generated)) >= 0,
+                    completion -> {
+                        Item item = chunk.get(completion.index());
+                        String text = model.tokenizer().decode(completion.tokens());
+                        int stop = stopIndex(text);
+                        publish(purpose, item.task(), item.index(), stop >= 0 ? text.substring(0, stop) : text);
+                    });
+        }
+    }
+
+    private String conditioned(Purpose purpose, String prompt) {
+        return switch (purpose) {
+            case TRAIN -> LetiFormat.samplingPrompt(prompt, iteration);
+            case EVAL_GOOD -> LetiFormat.GOOD + prompt;
+            case EVAL_BAD -> LetiFormat.BAD + prompt;
+            case EVAL_PLAIN -> prompt;
+        };
+    }
+
+    private int stopIndex(String text) {
+        int first = -1;
+        for (String stop : properties.stop()) {
+            int at = text.indexOf(stop);
+            if (at >= 0 && (first < 0 || at < first)) {
+                first = at;
+            }
+        }
+        return first;
+    }
+
+    private void publish(Purpose purpose, Task task, int index, String completion) {
+        sink.candidate(new CandidateProgram(CandidateProgram.idOf(id, iteration, purpose, task.taskId(), index), id, iteration,
+                purpose, task.taskId(), index, task.prompt(), completion, task.tests(), request.timeoutSeconds()));
+        if (purpose == Purpose.TRAIN) {
+            sampled.incrementAndGet();
+        }
+    }
+
+    /** pass@1 on the held-out tasks after {@code <|good|>}, after {@code <|bad|>} and unconditioned. */
+    private void evaluate(LoadedModel model, int after) throws Exception {
+        iteration = after;
+        int samples = request.evaluationSamples();
+        List<Purpose> conditions = List.of(Purpose.EVAL_GOOD, Purpose.EVAL_BAD, Purpose.EVAL_PLAIN);
+        for (Purpose condition : conditions) {
+            sample(model, evaluationTasks, samples, condition, request.evaluationTemperature(), 1.0);
+        }
+        sink.flush();
+        long expected = (long) evaluationTasks.size() * samples * conditions.size();
+        String prefix = id + "/" + after + "/";
+        waitFor(() -> evaluationResults.keySet().stream().filter(key -> key.startsWith(prefix)).count() >= expected,
+                "evaluation results after iteration " + after);
+        Map<String, Double> passAt1 = new LinkedHashMap<>();
+        Map<String, Map<String, Integer>> categories = new LinkedHashMap<>();
+        for (Purpose condition : conditions) {
+            String label = condition.name().substring("EVAL_".length()).toLowerCase(java.util.Locale.ROOT);
+            Map<String, int[]> perTask = new LinkedHashMap<>();
+            Map<String, Integer> failures = new TreeMap<>();
+            for (ExecutionResult result : evaluationResults.values()) {
+                if (result.iteration() != after || result.purpose() != condition || !result.runId().equals(id)) {
+                    continue;
+                }
+                int[] counts = perTask.computeIfAbsent(result.taskId(), task -> new int[2]);
+                counts[0]++;
+                if (result.passed()) {
+                    counts[1]++;
+                } else {
+                    failures.merge(result.category().tag(), 1, Integer::sum);
+                }
+            }
+            passAt1.put(label, PassAtK.mean(perTask.values().stream().map(c -> new PassAtK.Counts(c[0], c[1])).toList(), 1));
+            categories.put(label, failures);
+        }
+        evaluations.add(new RunStatus.Evaluation(after, gradientSteps, passAt1, categories));
+        log.info("run {} after iteration {} ({} gradient steps): pass@1 {}", id, after, gradientSteps, passAt1);
+    }
+
+    /** Ends the run's thread when a stop was requested. */
+    private static final class StoppedException extends RuntimeException {
+        StoppedException() {
+            super("stopped", null, false, false);
+        }
+    }
+}

@@ -1,0 +1,162 @@
+package ai.leti.generator.run;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+import org.springframework.stereotype.Component;
+
+import ai.leti.common.messages.CheckpointAnnouncement;
+import ai.leti.common.messages.ExecutionResult;
+import ai.leti.common.tasks.MbppSplit;
+import ai.leti.common.tasks.Task;
+import ai.leti.common.tasks.TaskFiles;
+import ai.leti.generator.api.RunRequest;
+import ai.leti.generator.checkpoint.CheckpointFetcher;
+import ai.leti.generator.config.GeneratorProperties;
+
+/**
+ * The runs this generator knows, and the one that holds the model: one active run at a time, since sampling
+ * uses all of the machine. Routes results and checkpoint announcements to their run.
+ */
+@Component
+public class RunRegistry implements AutoCloseable {
+
+    private final Map<String, LetiRun> runs = new ConcurrentHashMap<>();
+    private final ExecutorService threads = Executors.newCachedThreadPool(runnable -> {
+        Thread thread = new Thread(runnable, "leti-run");
+        thread.setDaemon(true);
+        return thread;
+    });
+    private final CandidateSink sink;
+    private final CheckpointFetcher fetcher;
+    private final GeneratorProperties properties;
+
+    public RunRegistry(CandidateSink sink, CheckpointFetcher fetcher, GeneratorProperties properties) {
+        this.sink = sink;
+        this.fetcher = fetcher;
+        this.properties = properties;
+    }
+
+    /** Checks what the request points at, then registers the run; problems name the field. */
+    public LetiRun create(RunRequest request) {
+        Path model = Path.of(request.model());
+        if (!Files.isRegularFile(model.resolve("config.json")) || !Files.isRegularFile(model.resolve("tokenizer.json"))) {
+            throw new InvalidRunException("model", "no checkpoint directory (config.json, tokenizer.json) at " + model);
+        }
+        List<Task> tasks = tasks("taskFile", request.taskFile(), request.split());
+        String evaluationFile = request.evaluationFile() == null || request.evaluationFile().isBlank()
+                ? request.taskFile() : request.evaluationFile();
+        List<Task> evaluationTasks = tasks("evaluationFile", evaluationFile, request.evaluationSplit());
+        String id = request.name() + "-" + Long.toString(Instant.now().toEpochMilli(), 36);
+        LetiRun run = new LetiRun(id, request, tasks, evaluationTasks, sink, fetcher, properties);
+        runs.put(id, run);
+        return run;
+    }
+
+    private static List<Task> tasks(String field, String file, String split) {
+        Path path = Path.of(file);
+        if (!Files.isRegularFile(path)) {
+            throw new InvalidRunException(field, "no task file at " + file);
+        }
+        List<Task> tasks;
+        try {
+            tasks = split.equals("all") ? new ArrayList<>(TaskFiles.read(path).values())
+                    : TaskFiles.read(path, MbppSplit.valueOf(split.toUpperCase(java.util.Locale.ROOT)));
+        } catch (RuntimeException e) {
+            throw new InvalidRunException(field, e.getMessage());
+        }
+        if (tasks.isEmpty()) {
+            throw new InvalidRunException(field, "split " + split + " of " + file + " holds no tasks");
+        }
+        return tasks;
+    }
+
+    /** Starts a run unless another one holds the model. */
+    public synchronized LetiRun start(String id) {
+        LetiRun run = find(id).orElseThrow(() -> new UnknownRunException(id));
+        Optional<LetiRun> holder = runs.values().stream().filter(LetiRun::active).findFirst();
+        if (holder.isPresent()) {
+            throw new RunConflictException(holder.get().id());
+        }
+        if (!run.status().stage().equals(LetiRun.Stage.CREATED.name())) {
+            throw new RunConflictException(id);
+        }
+        threads.submit(run);
+        waitUntilActive(run);
+        return run;
+    }
+
+    private static void waitUntilActive(LetiRun run) {
+        for (int i = 0; i < 50 && run.status().stage().equals(LetiRun.Stage.CREATED.name()); i++) {
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    public Optional<LetiRun> find(String id) {
+        return Optional.ofNullable(runs.get(id));
+    }
+
+    public List<LetiRun> all() {
+        return List.copyOf(runs.values());
+    }
+
+    public void onResult(ExecutionResult result) {
+        LetiRun run = runs.get(result.runId());
+        if (run != null) {
+            run.onResult(result);
+        }
+    }
+
+    public void onCheckpoint(CheckpointAnnouncement announcement) {
+        LetiRun run = runs.get(announcement.runId());
+        if (run != null) {
+            run.onCheckpoint(announcement);
+        }
+    }
+
+    @Override
+    public void close() {
+        runs.values().forEach(LetiRun::stop);
+        threads.shutdownNow();
+    }
+
+    /** A run parameter that cannot work: answered with 400 naming the field. */
+    public static final class InvalidRunException extends RuntimeException {
+        private final String field;
+
+        public InvalidRunException(String field, String message) {
+            super(field + ": " + message);
+            this.field = field;
+        }
+
+        public String field() {
+            return field;
+        }
+    }
+
+    /** Another run holds the model (409). */
+    public static final class RunConflictException extends RuntimeException {
+        public RunConflictException(String holder) {
+            super("run " + holder + " holds the model; stop it or wait for it to finish");
+        }
+    }
+
+    public static final class UnknownRunException extends RuntimeException {
+        public UnknownRunException(String id) {
+            super("no run " + id);
+        }
+    }
+}
