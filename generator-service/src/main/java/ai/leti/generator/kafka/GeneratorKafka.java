@@ -2,11 +2,9 @@ package ai.leti.generator.kafka;
 
 import java.util.concurrent.TimeUnit;
 
-import org.apache.kafka.clients.admin.NewTopic;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.kafka.annotation.KafkaListener;
-import org.springframework.kafka.config.TopicBuilder;
 import org.springframework.kafka.core.KafkaTemplate;
 import org.springframework.stereotype.Component;
 
@@ -18,19 +16,13 @@ import ai.leti.common.messages.Topics;
 import ai.leti.generator.run.CandidateSink;
 import ai.leti.generator.run.RunRegistry;
 
-/** The generator's Kafka side: candidates and plans out, results and checkpoint announcements in. */
+/**
+ * The generator's Kafka side: candidates and plans out, results and checkpoint announcements in. It declares no
+ * topics: the executors own the candidates and results topics, the trainer the iterations and checkpoints topics
+ * (a second declaration with other partition counts would resize them under their consumers).
+ */
 @Configuration(proxyBeanMethods = false)
 class GeneratorKafka {
-
-    @Bean
-    NewTopic candidates() {
-        return TopicBuilder.name(Topics.CANDIDATES).partitions(12).build();
-    }
-
-    @Bean
-    NewTopic iterations() {
-        return TopicBuilder.name(Topics.ITERATIONS).partitions(1).build();
-    }
 
     @Bean
     CandidateSink kafkaSink(KafkaTemplate<String, Object> template) {

@@ -1,0 +1,166 @@
+package ai.leti.system;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.springframework.kafka.test.EmbeddedKafkaBroker;
+import org.springframework.kafka.test.context.EmbeddedKafka;
+
+import ai.djl.Device;
+import ai.djl.ndarray.types.DataType;
+import ai.leti.common.json.Jsonl;
+import ai.leti.common.messages.Topics;
+import ai.leti.common.tasks.synthetic.SyntheticTasks;
+import ai.leti.model.CausalLm;
+import ai.leti.model.ModelConfig;
+import ai.leti.model.Models;
+import ai.leti.model.tokenizer.BpeTrainer;
+import ai.leti.model.tokenizer.LetiTokenizer;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * The LETI loop end to end: a real broker, and the generator, an executor and the trainer each in its own JVM
+ * from its packaged jar, talking only through Kafka and the checkpoint download. A run of two iterations on a
+ * few generated tasks with a tiny model goes from sampling to verdicts to fine-tuning to a swapped checkpoint
+ * and held-out evaluation under the three conditions.
+ */
+@EmbeddedKafka(partitions = 2, topics = {Topics.CANDIDATES, Topics.RESULTS, Topics.ITERATIONS, Topics.CHECKPOINTS,
+    Topics.CANDIDATES_DLT, Topics.RESULTS_DLT})
+class LetiLoopIT {
+
+    private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
+    private static final Path WORK = Path.of("target/system-tests").toAbsolutePath();
+    private static final List<Process> services = new ArrayList<>();
+    private static int generatorPort;
+
+    @BeforeAll
+    static void startServices(EmbeddedKafkaBroker broker) throws Exception {
+        Files.createDirectories(WORK);
+        SyntheticTasks.TaskSet tasks = SyntheticTasks.generate(0);
+        Path taskDir = WORK.resolve("tasks");
+        new SyntheticTasks.TaskSet(tasks.pretrain(), tasks.train().subList(0, 6), tasks.heldOut().subList(0, 4)).write(taskDir);
+        Path base = WORK.resolve("base");
+        List<String> corpus = tasks.pretrain().stream().map(task -> task.prompt() + task.code()).toList();
+        BpeTrainer.train(corpus, 320, List.of(LetiTokenizer.END_OF_TEXT), base.resolve(LetiTokenizer.FILE));
+        ObjectNode config = Jsonl.MAPPER.createObjectNode();
+        config.put("model_type", "llama").put("vocab_size", 324).put("hidden_size", 32).put("intermediate_size", 64)
+                .put("num_hidden_layers", 2).put("num_attention_heads", 4).put("max_position_embeddings", 512);
+        try (CausalLm model = Models.random(ModelConfig.parse(config, "test"), Device.cpu(), DataType.FLOAT32, 3)) {
+            model.save(base);
+        }
+        String brokers = "--spring.kafka.bootstrap-servers=" + broker.getBrokersAsString();
+        int executorPort = freePort();
+        int trainerPort = freePort();
+        generatorPort = freePort();
+        start("executor-service", brokers, "--server.port=" + executorPort, "--leti.executor.partitions=2");
+        start("trainer-service", brokers, "--server.port=" + trainerPort, "--leti.trainer.store=" + WORK.resolve("store"),
+                "--leti.trainer.public-url=http://127.0.0.1:" + trainerPort,
+                "--leti.trainer.regularization-corpus=" + taskDir.resolve("pretrain.jsonl"));
+        start("generator-service", brokers, "--server.port=" + generatorPort, "--leti.generator.state=" + WORK.resolve("generator"),
+                "--leti.generator.wait-timeout=5m");
+        for (int port : new int[] {executorPort, trainerPort, generatorPort}) {
+            await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(1)).ignoreExceptions()
+                    .until(() -> get(port, "/actuator/health/readiness").contains("UP"));
+        }
+    }
+
+    private static void start(String service, String... arguments) throws IOException {
+        Path jar = ROOT.resolve(service).resolve("target").resolve(service + "-0.1.0-SNAPSHOT.jar");
+        assertThat(jar).as("the service is packaged before this module runs").exists();
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx1g", "-jar", jar.toString()));
+        command.addAll(List.of(arguments));
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(WORK.resolve(service + ".log").toFile());
+        builder.environment().put("DJL_OFFLINE", "true");
+        services.add(builder.start());
+    }
+
+    @AfterAll
+    static void stopServices() {
+        services.forEach(Process::destroy);
+        for (Process process : services) {
+            try {
+                if (!process.waitFor(20, java.util.concurrent.TimeUnit.SECONDS)) {
+                    process.destroyForcibly();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    @Test
+    void runsTwoIterationsFromSamplesToCheckpointsToEvaluation() throws Exception {
+        Path tasks = WORK.resolve("tasks");
+        String request = """
+                {"name": "loop", "model": "%s", "taskFile": "%s", "split": "all", "samplesPerTask": 2,
+                 "temperature": 1.0, "topP": 1.0, "maxNewTokens": 24, "iterations": 2, "epochs": 1, "mode": "TEXTUAL",
+                 "batchSize": 4, "learningRate": 0.001, "regularizationRatio": 1, "feedbackTokens": 40,
+                 "evaluationFile": "%s", "evaluationSplit": "all", "evaluationSamples": 1,
+                 "evaluationTemperature": 0.2, "evaluationEvery": 1, "timeoutSeconds": 5, "seed": 1}
+                """.formatted(WORK.resolve("base"), tasks.resolve("train.jsonl"), tasks.resolve("heldout.jsonl"));
+        HttpResponse<String> created = post("/runs", request);
+        assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+        String id = Jsonl.MAPPER.readTree(created.body()).get("id").asString();
+        assertThat(post("/runs/" + id + "/start", "").statusCode()).isEqualTo(202);
+        assertThat(post("/runs", request).statusCode()).isEqualTo(201);
+        String other = Jsonl.MAPPER.readTree(post("/runs", request).body()).get("id").asString();
+        assertThat(post("/runs/" + other + "/start", "").statusCode()).as("one run holds the model").isEqualTo(409);
+
+        JsonNode[] status = new JsonNode[1];
+        await().atMost(Duration.ofMinutes(8)).pollInterval(Duration.ofSeconds(2)).until(() -> {
+            status[0] = Jsonl.MAPPER.readTree(get(generatorPort, "/runs/" + id));
+            String stage = status[0].get("stage").asString();
+            assertThat(stage).as(status[0].toString()).isNotIn("FAILED", "STOPPED");
+            return stage.equals("DONE");
+        });
+        JsonNode done = status[0];
+        assertThat(done.get("iteration").asInt()).isEqualTo(2);
+        assertThat(done.get("sampled").asLong()).isEqualTo(6 * 2);
+        assertThat(done.get("executed").asLong()).as("one verdict per candidate").isEqualTo(6 * 2);
+        assertThat(done.get("checkpoint").asString()).endsWith("/checkpoints/" + id + "/2");
+        JsonNode evaluations = done.get("evaluations");
+        assertThat(evaluations).hasSize(3); // the base model, then after each iteration
+        for (JsonNode evaluation : evaluations) {
+            assertThat(evaluation.get("passAt1").properties()).extracting(java.util.Map.Entry::getKey)
+                    .containsExactly("good", "bad", "plain");
+        }
+        assertThat(evaluations.get(2).get("gradientSteps").asLong()).isGreaterThan(evaluations.get(1).get("gradientSteps").asLong());
+        assertThat(Files.exists(WORK.resolve("store").resolve(id).resolve("iteration-2").resolve("model.safetensors"))).isTrue();
+    }
+
+    private static HttpResponse<String> post(String path, String body) throws Exception {
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + generatorPort + path))
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static String get(int port, String path) throws Exception {
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+
+}
