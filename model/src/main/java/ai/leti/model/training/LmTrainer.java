@@ -10,6 +10,7 @@ import java.util.Map;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import ai.leti.common.json.Jsonl;
@@ -27,12 +28,15 @@ import tools.jackson.databind.node.ObjectNode;
  */
 public final class LmTrainer implements AutoCloseable {
 
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(LmTrainer.class);
+
     public static final String STATE_FILE = "trainer_state.json";
 
     private final CausalLm model;
     private final TrainingSettings settings;
     private final AdamW optimizer;
     private LearningRateSchedule schedule;
+    private long skippedSteps;
 
     public LmTrainer(CausalLm model, TrainingSettings settings) {
         this.model = model;
@@ -42,12 +46,22 @@ public final class LmTrainer implements AutoCloseable {
         model.parameters().values().forEach(parameter -> parameter.setRequiresGradient(true));
     }
 
-    /** What one optimizer step did. */
-    public record StepResult(long step, double loss, long tokens, double learningRate, double gradientNorm) {
+    /**
+     * What one optimizer step did.
+     *
+     * @param skipped true when the gradient was not finite and the update was skipped (the weights are unchanged)
+     */
+    public record StepResult(long step, double loss, long tokens, double learningRate, double gradientNorm,
+            boolean skipped) {
     }
 
     public long step() {
         return optimizer.step();
+    }
+
+    /** Steps whose update was skipped because the gradient was not finite. */
+    public long skippedSteps() {
+        return skippedSteps;
     }
 
     /** Replaces the schedule, e.g. once a time budget has been turned into a step count. */
@@ -86,13 +100,22 @@ public final class LmTrainer implements AutoCloseable {
         try {
             parameters.forEach((name, parameter) -> gradients.put(name, parameter.getGradient()));
             double norm = globalNorm(gradients);
-            if (settings.clipNorm() > 0 && norm > settings.clipNorm()) {
-                double scale = settings.clipNorm() / (norm + 1e-6);
-                gradients.values().forEach(gradient -> gradient.muli(scale));
+            boolean finite = Double.isFinite(norm);
+            if (finite) {
+                if (settings.clipNorm() > 0 && norm > settings.clipNorm()) {
+                    double scale = settings.clipNorm() / (norm + 1e-6);
+                    gradients.values().forEach(gradient -> gradient.muli(scale));
+                }
+                optimizer.update(parameters, gradients, learningRate);
+            } else {
+                // As mixed-precision trainers do: a non-finite gradient would poison every weight and both AdamW
+                // moments for good, so this step is skipped and reported instead.
+                skippedSteps++;
+                log.warn("step {}: gradient norm is {}; update skipped ({} so far)", optimizer.step() + 1, norm, skippedSteps);
             }
-            optimizer.update(parameters, gradients, learningRate);
-            gradients.values().forEach(gradient -> gradient.muli(0)); // PyTorch accumulates until zeroed
-            return new StepResult(optimizer.step(), lossSum / targets, targets, learningRate, norm);
+            // PyTorch accumulates until zeroed; a non-finite gradient is replaced, not scaled (NaN * 0 is NaN)
+            gradients.values().forEach(gradient -> gradient.set(new NDIndex("..."), 0));
+            return new StepResult(optimizer.step(), lossSum / targets, targets, learningRate, norm, !finite);
         } finally {
             gradients.values().forEach(NDArray::close);
         }
