@@ -3,17 +3,16 @@ package ai.leti.model.gpt2;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.leti.model.CausalLm;
 import ai.leti.model.ModelConfig;
 import ai.leti.model.nn.KvCache;
 import ai.leti.model.nn.Ops;
 import ai.leti.model.nn.TransformerWeights;
+import ai.leti.model.nn.WeightedModel;
 import ai.leti.model.nn.WeightSpec;
 
 /**
@@ -21,18 +20,13 @@ import ai.leti.model.nn.WeightSpec;
  * output layer tied to the token embedding. Hugging Face's Conv1D stores weights {@code [in, out]}: they are
  * kept in that layout (so saving writes them back unchanged) and applied as {@code x W + b}.
  */
-public final class Gpt2Model implements CausalLm {
+public final class Gpt2Model extends WeightedModel {
 
     private static final String PREFIX = "transformer.";
 
-    private final ModelConfig config;
-    private final NDManager manager;
-    private final TransformerWeights weights;
 
     private Gpt2Model(ModelConfig config, NDManager manager, TransformerWeights weights) {
-        this.config = config;
-        this.manager = manager;
-        this.weights = weights;
+        super(config, manager, weights);
     }
 
     public static Gpt2Model load(ModelConfig config, Path directory, NDManager manager, DataType dtype) {
@@ -110,30 +104,5 @@ public final class Gpt2Model implements CausalLm {
 
     private NDArray w(String name) {
         return weights.get(PREFIX + name);
-    }
-
-    @Override
-    public ModelConfig config() {
-        return config;
-    }
-
-    @Override
-    public NDManager manager() {
-        return manager;
-    }
-
-    @Override
-    public Map<String, NDArray> parameters() {
-        return weights.all();
-    }
-
-    @Override
-    public void save(Path directory) {
-        weights.save(config, directory);
-    }
-
-    @Override
-    public void close() {
-        manager.close();
     }
 }

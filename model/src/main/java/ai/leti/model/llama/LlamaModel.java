@@ -3,18 +3,17 @@ package ai.leti.model.llama;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.leti.model.CausalLm;
 import ai.leti.model.Decoder;
 import ai.leti.model.ModelConfig;
 import ai.leti.model.nn.KvCache;
 import ai.leti.model.nn.Ops;
 import ai.leti.model.nn.TransformerWeights;
+import ai.leti.model.nn.WeightedModel;
 import ai.leti.model.nn.WeightSpec;
 
 /**
@@ -22,18 +21,13 @@ import ai.leti.model.nn.WeightSpec;
  * SwiGLU; Qwen2's q/k/v biases. Follows Hugging Face's {@code modeling_llama}; checkpoints use its weight
  * names, while q/k/v and gate/up are held fused in memory (see {@link #specs}).
  */
-public final class LlamaModel implements CausalLm {
+public final class LlamaModel extends WeightedModel {
 
-    private final ModelConfig config;
-    private final NDManager manager;
-    private final TransformerWeights weights;
     private final NDArray cosTable;
     private final NDArray sinTable;
 
     private LlamaModel(ModelConfig config, NDManager manager, TransformerWeights weights) {
-        this.config = config;
-        this.manager = manager;
-        this.weights = weights;
+        super(config, manager, weights);
         NDArray[] tables = Ops.rotaryTables(manager, config.maxPositions(), config.headDim(), config.ropeTheta());
         DataType dtype = weights.get("model.embed_tokens.weight").getDataType();
         this.cosTable = tables[0].toType(dtype, false);
@@ -133,30 +127,5 @@ public final class LlamaModel implements CausalLm {
     @Override
     public Decoder decoder(NDManager manager) {
         return new LlamaDecoder(config, weights, cosTable, sinTable, manager);
-    }
-
-    @Override
-    public ModelConfig config() {
-        return config;
-    }
-
-    @Override
-    public NDManager manager() {
-        return manager;
-    }
-
-    @Override
-    public Map<String, NDArray> parameters() {
-        return weights.all();
-    }
-
-    @Override
-    public void save(Path directory) {
-        weights.save(config, directory);
-    }
-
-    @Override
-    public void close() {
-        manager.close();
     }
 }

@@ -13,7 +13,8 @@ import io.micrometer.core.instrument.Timer;
 /**
  * The trainer's meters, named here only: {@code leti_trainer_loss}, {@code leti_trainer_tokens_per_second},
  * {@code leti_trainer_step_seconds}, {@code leti_trainer_checkpoints_total},
- * {@code leti_trainer_checkpoint_age_seconds}, {@code leti_trainer_failures_total}.
+ * {@code leti_trainer_checkpoint_age_seconds}, {@code leti_trainer_failures_total},
+ * {@code leti_trainer_skipped_steps_total} (updates skipped for a non-finite gradient).
  */
 @Component
 public class TrainerMetrics {
@@ -24,6 +25,7 @@ public class TrainerMetrics {
     public static final String CHECKPOINTS = "leti.trainer.checkpoints";
     public static final String CHECKPOINT_AGE = "leti.trainer.checkpoint.age.seconds";
     public static final String FAILURES = "leti.trainer.failures";
+    public static final String SKIPPED_STEPS = "leti.trainer.skipped.steps";
 
     private final MeterRegistry registry;
     private final Timer steps;
@@ -42,12 +44,16 @@ public class TrainerMetrics {
                 .description("Seconds since the last checkpoint was published").register(registry);
         registry.counter(CHECKPOINTS);
         registry.counter(FAILURES);
+        registry.counter(SKIPPED_STEPS);
     }
 
     public void step(LmTrainer.StepResult step, double seconds) {
         steps.record(Duration.ofNanos((long) (seconds * 1e9)));
         lossMicros.set((long) (step.loss() * 1e6));
         tokensPerSecond.set((long) (step.tokens() / Math.max(seconds, 1e-9)));
+        if (step.skipped()) {
+            registry.counter(SKIPPED_STEPS).increment();
+        }
     }
 
     public void checkpoint() {
