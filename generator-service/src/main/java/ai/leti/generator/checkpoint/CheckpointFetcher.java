@@ -34,11 +34,13 @@ public class CheckpointFetcher {
         if (announcement.files() == null || !announcement.files().containsKey("model.safetensors")) {
             throw new IOException("announcement of iteration " + announcement.iteration() + " lists no model.safetensors");
         }
+        for (String name : announcement.files().keySet()) {
+            if (!name.matches("[A-Za-z0-9_-][A-Za-z0-9._-]*")) {
+                throw new IOException("refusing file name " + name);
+            }
+        }
         Path partial = Files.createDirectories(target.resolveSibling(target.getFileName() + ".partial"));
         for (Map.Entry<String, String> file : announcement.files().entrySet()) {
-            if (!file.getKey().matches("[A-Za-z0-9._-]+")) {
-                throw new IOException("refusing file name " + file.getKey());
-            }
             URI uri = URI.create(announcement.uri().replaceAll("/+$", "") + "/" + file.getKey());
             String digest;
             try (InputStream in = open(uri)) {

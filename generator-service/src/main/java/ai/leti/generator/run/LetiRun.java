@@ -31,6 +31,7 @@ import ai.leti.generator.api.RunRequest;
 import ai.leti.generator.checkpoint.CheckpointFetcher;
 import ai.leti.generator.checkpoint.LoadedModel;
 import ai.leti.generator.config.GeneratorProperties;
+import ai.leti.generator.metrics.GeneratorMetrics;
 import ai.leti.model.sampling.Sampler;
 import ai.leti.model.sampling.SamplingSettings;
 
@@ -53,6 +54,7 @@ public final class LetiRun implements Runnable {
     private final CandidateSink sink;
     private final CheckpointFetcher fetcher;
     private final GeneratorProperties properties;
+    private final GeneratorMetrics metrics;
     private final Map<Integer, CompletableFuture<CheckpointAnnouncement>> checkpoints = new ConcurrentHashMap<>();
     private final Map<String, ExecutionResult> evaluationResults = new ConcurrentHashMap<>();
     private final Map<String, Boolean> trainingResults = new ConcurrentHashMap<>();
@@ -67,7 +69,7 @@ public final class LetiRun implements Runnable {
     private long gradientSteps;
 
     public LetiRun(String id, RunRequest request, List<Task> tasks, List<Task> evaluationTasks, CandidateSink sink,
-            CheckpointFetcher fetcher, GeneratorProperties properties) {
+            CheckpointFetcher fetcher, GeneratorProperties properties, GeneratorMetrics metrics) {
         this.id = id;
         this.request = request;
         this.tasks = tasks;
@@ -75,6 +77,7 @@ public final class LetiRun implements Runnable {
         this.sink = sink;
         this.fetcher = fetcher;
         this.properties = properties;
+        this.metrics = metrics;
         this.checkpoint = request.model();
     }
 
@@ -115,6 +118,7 @@ public final class LetiRun implements Runnable {
         LoadedModel model = null;
         try {
             model = LoadedModel.load(0, request.model(), Path.of(request.model()), properties.device());
+            metrics.checkpoint(0);
             evaluate(model, 0);
             for (int next = 1; next <= request.iterations(); next++) {
                 if (stopRequested) {
@@ -149,6 +153,7 @@ public final class LetiRun implements Runnable {
                 model = fresh; // every later sample comes from the new checkpoint
                 previous.close();
                 checkpoint = announcement.uri();
+                metrics.checkpoint(next);
                 gradientSteps += announcement.steps();
                 if (next % request.evaluationEvery() == 0 || next == request.iterations()) {
                     stage = Stage.EVALUATING;
@@ -178,6 +183,7 @@ public final class LetiRun implements Runnable {
             } catch (Exception e) {
                 problem = "refused checkpoint of iteration " + announcement.iteration() + ": " + e.getMessage()
                         + "; keeping " + checkpoint;
+                metrics.refused();
                 log.error("run {}: {}", id, problem);
                 checkpoints.put(announcement.iteration(), new CompletableFuture<>());
                 announcement = awaitCheckpoint(announcement.iteration());
@@ -243,6 +249,7 @@ public final class LetiRun implements Runnable {
                         String text = model.tokenizer().decode(completion.tokens());
                         int stop = stopIndex(text);
                         publish(purpose, item.task(), item.index(), stop >= 0 ? text.substring(0, stop) : text);
+                        metrics.sample(purpose.name().toLowerCase(java.util.Locale.ROOT), completion.tokens().length);
                     });
         }
     }

@@ -21,6 +21,7 @@ import ai.leti.common.tasks.TaskFiles;
 import ai.leti.generator.api.RunRequest;
 import ai.leti.generator.checkpoint.CheckpointFetcher;
 import ai.leti.generator.config.GeneratorProperties;
+import ai.leti.generator.metrics.GeneratorMetrics;
 
 /**
  * The runs this generator knows, and the one that holds the model: one active run at a time, since sampling
@@ -38,11 +39,14 @@ public class RunRegistry implements AutoCloseable {
     private final CandidateSink sink;
     private final CheckpointFetcher fetcher;
     private final GeneratorProperties properties;
+    private final GeneratorMetrics metrics;
 
-    public RunRegistry(CandidateSink sink, CheckpointFetcher fetcher, GeneratorProperties properties) {
+    public RunRegistry(CandidateSink sink, CheckpointFetcher fetcher, GeneratorProperties properties,
+            GeneratorMetrics metrics) {
         this.sink = sink;
         this.fetcher = fetcher;
         this.properties = properties;
+        this.metrics = metrics;
     }
 
     /** Checks what the request points at, then registers the run; problems name the field. */
@@ -56,7 +60,7 @@ public class RunRegistry implements AutoCloseable {
                 ? request.taskFile() : request.evaluationFile();
         List<Task> evaluationTasks = tasks("evaluationFile", evaluationFile, request.evaluationSplit());
         String id = request.name() + "-" + Long.toString(Instant.now().toEpochMilli(), 36);
-        LetiRun run = new LetiRun(id, request, tasks, evaluationTasks, sink, fetcher, properties);
+        LetiRun run = new LetiRun(id, request, tasks, evaluationTasks, sink, fetcher, properties, metrics);
         runs.put(id, run);
         return run;
     }
