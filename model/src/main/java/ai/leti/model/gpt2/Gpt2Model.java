@@ -70,9 +70,7 @@ public final class Gpt2Model extends WeightedModel {
         int heads = config.heads();
         int headDim = config.headDim();
         long hidden = config.hidden();
-        if (bias == null && seq > 1) {
-            bias = Ops.causalBias(tokens.getManager(), cache == null ? 0 : cache.length(), (int) seq, null);
-        }
+        bias = Ops.biasOrCausal(bias, tokens, cache);
         NDArray x = Ops.embedding(tokens, w("wte.weight")).add(Ops.embedding(positions, w("wpe.weight")));
         for (int i = 0; i < config.layers(); i++) {
             String p = "h." + i + ".";

@@ -92,9 +92,7 @@ final class LlamaDecoder implements Decoder {
         long queryWidth = (long) heads * headDim;
         long keyWidth = (long) kvHeads * headDim;
         long qkWidth = queryWidth + keyWidth;
-        if (attentionBias == null && seq > 1) {
-            attentionBias = Ops.causalBias(tokens.getManager(), cache == null ? 0 : cache.length(), (int) seq, null);
-        }
+        attentionBias = Ops.biasOrCausal(attentionBias, tokens, cache);
         NDArray cos = Ops.embedding(positions, cosTable).expandDims(2); // [b, s, 1, d]: broadcast over heads
         NDArray sin = Ops.embedding(positions, sinTable).expandDims(2);
         NDArray x = Ops.embedding(tokens, embedding);

@@ -85,9 +85,7 @@ public final class LlamaModel extends WeightedModel {
         int headDim = config.headDim();
         NDArray cos = Ops.embedding(positions, cosTable).expandDims(1);
         NDArray sin = Ops.embedding(positions, sinTable).expandDims(1);
-        if (bias == null && seq > 1) {
-            bias = Ops.causalBias(tokens.getManager(), cache == null ? 0 : cache.length(), (int) seq, null);
-        }
+        bias = Ops.biasOrCausal(bias, tokens, cache);
         NDArray x = Ops.embedding(tokens, weights.get("model.embed_tokens.weight"));
         for (int i = 0; i < config.layers(); i++) {
             String p = "model.layers." + i + ".";

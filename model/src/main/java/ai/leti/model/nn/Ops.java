@@ -127,6 +127,18 @@ public final class Ops {
     }
 
     /**
+     * The attention bias a forward pass uses: the caller's, or else plain causal masking for the {@code seq > 1}
+     * new positions of {@code tokens} after what {@code cache} already holds (one new token needs no mask).
+     */
+    public static NDArray biasOrCausal(NDArray bias, NDArray tokens, KvCache cache) {
+        long seq = tokens.getShape().get(1);
+        if (bias != null || seq == 1) {
+            return bias;
+        }
+        return causalBias(tokens.getManager(), cache == null ? 0 : cache.length(), (int) seq, null);
+    }
+
+    /**
      * Mean causal-LM cross-entropy: position t predicts token t+1, counted where {@code mask} (1 = real token)
      * marks the target real. {@code logits} {@code [b, s, vocab]}, {@code tokens} and {@code mask} {@code [b, s]}.
      */
