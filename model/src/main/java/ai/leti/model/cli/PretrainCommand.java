@@ -11,8 +11,11 @@ import picocli.CommandLine.Option;
         description = "Trains a small code model and its tokenizer from local Python source (no download).")
 final class PretrainCommand implements Callable<Integer> {
 
-    @Option(names = "--corpus", required = true, description = "Directory of Python files (e.g. the standard library).")
+    @Option(names = "--corpus", description = "Directory of Python files (e.g. the standard library).")
     Path corpus;
+
+    @Option(names = "--tasks", description = "Or a task file (MBPP/HumanEval JSONL) whose reference programs are the corpus.")
+    Path tasks;
 
     @Option(names = "--out", required = true, description = "Checkpoint directory to write.")
     Path out;
@@ -49,10 +52,13 @@ final class PretrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if ((corpus == null) == (tasks == null)) {
+            throw new IllegalArgumentException("pretrain: give exactly one of --corpus DIR or --tasks FILE");
+        }
         if (!(minutes > 0) || vocabulary < 300 || layers < 1 || hidden < 8 || heads < 1 || sequence < 8 || batch < 1) {
             throw new IllegalArgumentException("pretrain: --minutes > 0, --vocab >= 300, and positive sizes are required");
         }
-        new Pretraining(new Pretraining.Settings(corpus, out, minutes, vocabulary, layers, hidden, heads, sequence, batch,
+        new Pretraining(new Pretraining.Settings(corpus, tasks, out, minutes, vocabulary, layers, hidden, heads, sequence, batch,
                 learningRate, seed, maxCorpusMegabytes << 20), System.out).run();
         return 0;
     }

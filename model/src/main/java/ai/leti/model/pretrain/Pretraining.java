@@ -30,7 +30,7 @@ import tools.jackson.databind.node.ObjectNode;
 public final class Pretraining {
 
     /** What to build. */
-    public record Settings(Path corpus, Path out, double minutes, int vocabulary, int layers, int hidden, int heads,
+    public record Settings(Path corpus, Path tasks, Path out, double minutes, int vocabulary, int layers, int hidden, int heads,
             int sequence, int batch, double learningRate, long seed, long maxCorpusBytes) {
     }
 
@@ -47,9 +47,10 @@ public final class Pretraining {
 
     public Map<String, Object> run() throws Exception {
         long started = System.nanoTime();
-        PythonCorpus corpus = PythonCorpus.read(settings.corpus(), settings.maxCorpusBytes());
-        log.printf("corpus: %d training files, %d held-out files from %s%n", corpus.training().size(),
-                corpus.heldOut().size(), settings.corpus());
+        PythonCorpus corpus = settings.tasks() != null ? PythonCorpus.fromTasks(settings.tasks())
+                : PythonCorpus.read(settings.corpus(), settings.maxCorpusBytes());
+        log.printf("corpus: %d training texts, %d held-out texts from %s%n", corpus.training().size(),
+                corpus.heldOut().size(), settings.tasks() != null ? settings.tasks() : settings.corpus());
         Files.createDirectories(settings.out());
         List<String> sample = new ArrayList<>();
         long sampled = 0;

@@ -16,6 +16,23 @@ import java.util.stream.Stream;
  */
 public record PythonCorpus(List<String> training, List<String> heldOut) {
 
+    /**
+     * The programs of a task file (prompt + reference solution), e.g. the pre-training split of the demo's
+     * generated tasks; every 20th task is held out.
+     */
+    public static PythonCorpus fromTasks(Path taskFile) {
+        List<String> training = new ArrayList<>();
+        List<String> heldOut = new ArrayList<>();
+        int i = 0;
+        for (ai.leti.common.tasks.Task task : ai.leti.common.tasks.TaskFiles.read(taskFile).values()) {
+            (i++ % 20 == 19 ? heldOut : training).add(task.prompt() + task.referenceCompletion());
+        }
+        if (training.isEmpty() || heldOut.isEmpty()) {
+            throw new IllegalArgumentException("--tasks: " + taskFile + " holds too few tasks (" + i + ", 20 or more needed)");
+        }
+        return new PythonCorpus(training, heldOut);
+    }
+
     public static PythonCorpus read(Path directory, long maxBytes) {
         if (!Files.isDirectory(directory)) {
             throw new IllegalArgumentException("--corpus: " + directory + " is not a directory");
