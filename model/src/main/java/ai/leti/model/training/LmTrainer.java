@@ -77,7 +77,7 @@ public final class LmTrainer implements AutoCloseable {
         if (sequences.isEmpty()) {
             throw new IllegalArgumentException("no sequences to train on");
         }
-        long targets = sequences.stream().mapToLong(sequence -> Math.max(0, sequence.length - 1)).sum();
+        long targets = targets(sequences);
         if (targets == 0) {
             throw new IllegalArgumentException("sequences need at least two tokens to have a target");
         }
@@ -89,7 +89,7 @@ public final class LmTrainer implements AutoCloseable {
                  GradientCollector collector = Engine.getInstance().newGradientCollector()) {
                 NDArray[] batch = pad(manager, micro);
                 NDArray logits = model.forward(batch[0], batch[1], null, null);
-                long microTargets = micro.stream().mapToLong(sequence -> Math.max(0, sequence.length - 1)).sum();
+                long microTargets = targets(micro);
                 NDArray meanLoss = Ops.causalLmLoss(logits, batch[0], batch[2]);
                 lossSum += meanLoss.getFloat() * microTargets;
                 collector.backward(meanLoss.mul((double) microTargets / targets));
@@ -130,13 +130,18 @@ public final class LmTrainer implements AutoCloseable {
             List<int[]> micro = sequences.subList(start, Math.min(sequences.size(), start + settings.microBatch()));
             try (NDManager manager = model.manager().newSubManager()) {
                 NDArray[] batch = pad(manager, micro);
-                long microTargets = micro.stream().mapToLong(sequence -> Math.max(0, sequence.length - 1)).sum();
+                long microTargets = targets(micro);
                 sum += Ops.causalLmLoss(model.forward(batch[0], batch[1], null, null), batch[0], batch[2]).getFloat()
                         * microTargets;
                 targets += microTargets;
             }
         }
         return sum / Math.max(1, targets);
+    }
+
+    /** Predicted tokens: every token but each sequence's first. */
+    private static long targets(List<int[]> sequences) {
+        return sequences.stream().mapToLong(sequence -> Math.max(0, sequence.length - 1)).sum();
     }
 
     private static double globalNorm(Map<String, NDArray> gradients) {
