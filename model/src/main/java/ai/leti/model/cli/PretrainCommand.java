@@ -23,6 +23,13 @@ final class PretrainCommand implements Callable<Integer> {
     @Option(names = "--minutes", defaultValue = "10", description = "Training time budget (default: ${DEFAULT-VALUE}).")
     double minutes;
 
+    @Option(names = "--steps", defaultValue = "0", description = "Train exactly this many steps instead (0 = by --minutes).")
+    int steps;
+
+    @Option(names = "--buggy", defaultValue = "0.1",
+            description = "With --tasks: fraction of training programs given a realistic bug (default: ${DEFAULT-VALUE}).")
+    double buggyFraction;
+
     @Option(names = "--vocab", defaultValue = "2048", description = "Tokenizer vocabulary (default: ${DEFAULT-VALUE}).")
     int vocabulary;
 
@@ -55,11 +62,11 @@ final class PretrainCommand implements Callable<Integer> {
         if ((corpus == null) == (tasks == null)) {
             throw new IllegalArgumentException("pretrain: give exactly one of --corpus DIR or --tasks FILE");
         }
-        if (!(minutes > 0) || vocabulary < 300 || layers < 1 || hidden < 8 || heads < 1 || sequence < 8 || batch < 1) {
-            throw new IllegalArgumentException("pretrain: --minutes > 0, --vocab >= 300, and positive sizes are required");
+        if (!(minutes > 0) || steps < 0 || !(buggyFraction >= 0 && buggyFraction <= 1) || vocabulary < 300 || layers < 1 || hidden < 8 || heads < 1 || sequence < 8 || batch < 1) {
+            throw new IllegalArgumentException("pretrain: --minutes > 0, --steps >= 0, 0 <= --buggy <= 1, --vocab >= 300, and positive sizes are required");
         }
-        new Pretraining(new Pretraining.Settings(corpus, tasks, out, minutes, vocabulary, layers, hidden, heads, sequence, batch,
-                learningRate, seed, maxCorpusMegabytes << 20), System.out).run();
+        new Pretraining(new Pretraining.Settings(corpus, tasks, out, minutes, steps, vocabulary, layers, hidden, heads, sequence,
+                batch, learningRate, buggyFraction, seed, maxCorpusMegabytes << 20), System.out).run();
         return 0;
     }
 }

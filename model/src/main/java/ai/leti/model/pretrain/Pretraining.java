@@ -30,8 +30,13 @@ import tools.jackson.databind.node.ObjectNode;
 public final class Pretraining {
 
     /** What to build. */
-    public record Settings(Path corpus, Path tasks, Path out, double minutes, int vocabulary, int layers, int hidden, int heads,
-            int sequence, int batch, double learningRate, long seed, long maxCorpusBytes) {
+    /**
+     * @param steps         a fixed number of optimizer steps (the cosine schedule spans them); 0 = as many as fit in
+     *                      {@code minutes}
+     * @param buggyFraction for a task corpus, the fraction of training programs given a bug
+     */
+    public record Settings(Path corpus, Path tasks, Path out, double minutes, int steps, int vocabulary, int layers, int hidden,
+            int heads, int sequence, int batch, double learningRate, double buggyFraction, long seed, long maxCorpusBytes) {
     }
 
     private static final int TOKENIZER_SAMPLE_BYTES = 3 << 20;
@@ -47,7 +52,8 @@ public final class Pretraining {
 
     public Map<String, Object> run() throws Exception {
         long started = System.nanoTime();
-        PythonCorpus corpus = settings.tasks() != null ? PythonCorpus.fromTasks(settings.tasks())
+        PythonCorpus corpus = settings.tasks() != null
+                ? PythonCorpus.fromTasks(settings.tasks(), settings.buggyFraction(), settings.seed())
                 : PythonCorpus.read(settings.corpus(), settings.maxCorpusBytes());
         log.printf("corpus: %d training texts, %d held-out texts from %s%n", corpus.training().size(),
                 corpus.heldOut().size(), settings.tasks() != null ? settings.tasks() : settings.corpus());
@@ -65,30 +71,41 @@ public final class Pretraining {
                 settings.out().resolve(LetiTokenizer.FILE));
         try (LetiTokenizer tokenizer = LetiTokenizer.open(settings.out())) {
             tokenizer.save(settings.out()); // with LETI's four tokens, which the model's vocabulary includes
-            int[] train = stream(tokenizer, corpus.training());
-            int[] heldOut = stream(tokenizer, corpus.heldOut());
-            log.printf("tokenizer: %d tokens (%.1f s); training stream %,d tokens, held-out %,d%n", tokenizer.size(),
-                    (System.nanoTime() - started) / 1e9, train.length, heldOut.length);
+            List<int[]> train = encode(tokenizer, corpus.training());
+            List<int[]> heldOut = encode(tokenizer, corpus.heldOut());
+            log.printf("tokenizer: %d tokens (%.1f s); training %,d tokens, held-out %,d%n", tokenizer.size(),
+                    (System.nanoTime() - started) / 1e9, train.stream().mapToLong(ids -> ids.length).sum(),
+                    heldOut.stream().mapToLong(ids -> ids.length).sum());
             ModelConfig config = config(tokenizer.size());
-            List<int[]> heldOutWindows = windows(heldOut, HELD_OUT_WINDOWS, new Random(settings.seed() + 1));
             Random random = new Random(settings.seed());
+            // Whole texts are sequences of their own; source files are one stream cut into windows.
+            int[] trainStream = corpus.wholeTexts() ? null : concatenate(train);
+            java.util.function.Function<Integer, List<int[]>> batches = corpus.wholeTexts()
+                    ? count -> pick(train, count, random)
+                    : count -> windows(trainStream, count, random);
+            List<int[]> heldOutWindows = corpus.wholeTexts()
+                    ? heldOut.subList(0, Math.min(heldOut.size(), HELD_OUT_WINDOWS))
+                    : windows(concatenate(heldOut), HELD_OUT_WINDOWS, new Random(settings.seed() + 1));
             try (CausalLm model = Models.random(config, Device.cpu(), DataType.FLOAT32, settings.seed())) {
                 long parameters = model.parameters().values().stream().mapToLong(p -> p.getShape().size()).sum();
                 log.printf("model: llama-style, %d layers, hidden %d, %,d parameters%n", settings.layers(),
                         settings.hidden(), parameters);
                 double budget = settings.minutes() * 60e9;
                 long trainStart = System.nanoTime();
-                int warmup = 30;
-                // The step count is estimated from the first steps' speed, so the cosine ends with the budget.
-                TrainingSettings probe = new TrainingSettings(new LearningRateSchedule(settings.learningRate(), warmup, 0, 1),
-                        0.01, settings.batch(), 1, 1.0, tokenizer.endOfText());
-                try (LmTrainer trainer = new LmTrainer(model, probe)) {
+                int warmup = settings.steps() > 0 ? Math.min(30, settings.steps() / 10) : 30;
+                // Without a step count, it is estimated from the first steps' speed, so the cosine ends with the budget.
+                LearningRateSchedule schedule = settings.steps() > 0
+                        ? new LearningRateSchedule(settings.learningRate(), warmup, settings.steps(), 0.1)
+                        : new LearningRateSchedule(settings.learningRate(), warmup, 0, 1);
+                TrainingSettings training = new TrainingSettings(schedule, 0.01, settings.batch(), 1, 1.0, tokenizer.endOfText());
+                try (LmTrainer trainer = new LmTrainer(model, training)) {
                     double initial = trainer.loss(heldOutWindows);
                     log.printf("held-out loss before training: %.3f%n", initial);
                     LmTrainer.StepResult last = null;
-                    while (System.nanoTime() - trainStart < budget) {
-                        last = trainer.train(windows(train, settings.batch(), random));
-                        if (last.step() == 5 || last.step() == 50) {
+                    while (settings.steps() > 0 ? last == null || last.step() < settings.steps()
+                            : System.nanoTime() - trainStart < budget) {
+                        last = trainer.train(batches.apply(settings.batch()));
+                        if (settings.steps() == 0 && (last.step() == 5 || last.step() == 50)) {
                             // First steps run slower (allocator and engine warm-up): estimate again at step 50.
                             double perStep = (System.nanoTime() - trainStart) / (double) last.step();
                             int steps = (int) Math.max(warmup + 1, budget / perStep);
@@ -98,8 +115,7 @@ public final class Pretraining {
                         }
                         if (last.step() % 25 == 0) {
                             double elapsed = (System.nanoTime() - trainStart) / 1e9;
-                            log.printf("step %5d  loss %.3f  lr %.2e  %,.0f tokens/s  %.0f s%n", last.step(), last.loss(),
-                                    last.learningRate(), last.step() * (double) settings.batch() * settings.sequence() / elapsed,
+                            log.printf("step %5d  loss %.3f  lr %.2e  %.0f s%n", last.step(), last.loss(), last.learningRate(),
                                     elapsed);
                         }
                     }
@@ -146,23 +162,36 @@ public final class Pretraining {
         return ModelConfig.parse(json, "pretraining config");
     }
 
-    /** Every file's tokens, separated by the end-of-text token, as one stream. */
-    private static int[] stream(LetiTokenizer tokenizer, List<String> texts) {
-        List<int[]> parts = new ArrayList<>();
-        int total = 0;
+    /** Each text's tokens followed by the end-of-text token (so the model learns where a program ends). */
+    private static List<int[]> encode(LetiTokenizer tokenizer, List<String> texts) {
+        List<int[]> encoded = new ArrayList<>();
         for (String text : texts) {
             int[] ids = tokenizer.encode(text);
-            parts.add(ids);
-            total += ids.length + 1;
+            int[] ended = java.util.Arrays.copyOf(ids, ids.length + 1);
+            ended[ids.length] = tokenizer.endOfText();
+            encoded.add(ended);
         }
-        int[] stream = new int[total];
+        return encoded;
+    }
+
+    private static int[] concatenate(List<int[]> parts) {
+        int[] stream = new int[parts.stream().mapToInt(ids -> ids.length).sum()];
         int offset = 0;
         for (int[] ids : parts) {
             System.arraycopy(ids, 0, stream, offset, ids.length);
             offset += ids.length;
-            stream[offset++] = tokenizer.endOfText();
         }
         return stream;
+    }
+
+    /** {@code count} texts drawn at random, each cut to the sequence length. */
+    private List<int[]> pick(List<int[]> texts, int count, Random random) {
+        List<int[]> batch = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            int[] text = texts.get(random.nextInt(texts.size()));
+            batch.add(text.length > settings.sequence() ? java.util.Arrays.copyOf(text, settings.sequence()) : text);
+        }
+        return batch;
     }
 
     private List<int[]> windows(int[] stream, int count, Random random) {

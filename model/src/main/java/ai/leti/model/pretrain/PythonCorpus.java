@@ -13,24 +13,34 @@ import java.util.stream.Stream;
  * Python source files found under a directory (the standard library of Debian's Python is on every machine),
  * split into training and held-out files by position (every 20th file is held out), so held-out loss
  * measures code the model never saw. Test suites are skipped: they are large and unlike ordinary code.
+ *
+ * @param wholeTexts each text is one training sequence (short task programs, learnt from their first token, as the
+ *                   model is prompted) rather than a stretch of a stream cut into windows (source files)
  */
-public record PythonCorpus(List<String> training, List<String> heldOut) {
+public record PythonCorpus(List<String> training, List<String> heldOut, boolean wholeTexts) {
 
     /**
      * The programs of a task file (prompt + reference solution), e.g. the pre-training split of the demo's
-     * generated tasks; every 20th task is held out.
+     * generated tasks; every 20th task is held out. A fraction of the training programs get a realistic bug
+     * ({@link BuggyPrograms}), as in the CPU recipe, so the base model also writes wrong programs.
      */
-    public static PythonCorpus fromTasks(Path taskFile) {
+    public static PythonCorpus fromTasks(Path taskFile, double buggyFraction, long seed) {
         List<String> training = new ArrayList<>();
         List<String> heldOut = new ArrayList<>();
+        java.util.Random random = new java.util.Random(seed);
         int i = 0;
         for (ai.leti.common.tasks.Task task : ai.leti.common.tasks.TaskFiles.read(taskFile).values()) {
-            (i++ % 20 == 19 ? heldOut : training).add(task.prompt() + task.referenceCompletion());
+            if (i++ % 20 == 19) {
+                heldOut.add(task.prompt() + task.referenceCompletion());
+            } else {
+                String program = task.referenceCompletion();
+                training.add(task.prompt() + (random.nextDouble() < buggyFraction ? BuggyPrograms.mutate(program, random) : program));
+            }
         }
         if (training.isEmpty() || heldOut.isEmpty()) {
             throw new IllegalArgumentException("--tasks: " + taskFile + " holds too few tasks (" + i + ", 20 or more needed)");
         }
-        return new PythonCorpus(training, heldOut);
+        return new PythonCorpus(training, heldOut, true);
     }
 
     public static PythonCorpus read(Path directory, long maxBytes) {
@@ -68,6 +78,6 @@ public record PythonCorpus(List<String> training, List<String> heldOut) {
         if (training.isEmpty() || heldOut.isEmpty()) {
             throw new IllegalArgumentException("--corpus: " + directory + " holds too few Python files (" + files.size() + ")");
         }
-        return new PythonCorpus(training, heldOut);
+        return new PythonCorpus(training, heldOut, false);
     }
 }

@@ -18,7 +18,8 @@ import ai.leti.common.tasks.MbppTask;
  * (7 on an integer, 10 on a list) times constants 1..12. Per template the constants are shuffled and split 3 for
  * pre-training, 6 for LETI training and 3 held out, so every training and held-out task is an unseen
  * template x constant pair of seen parts. Tasks are MBPP rows: the prompt shows one assert, three run.
- * Each held-out pair gets {@value #HELD_OUT_VARIANTS} tasks with different inputs (204 in all, as in the recipe).
+ * Each held-out pair gets {@value #HELD_OUT_VARIANTS} tasks with different inputs (204 in all, as in the recipe), each
+ * pre-training pair {@value #PRETRAIN_VARIANTS}.
  */
 public final class SyntheticTasks {
 
@@ -26,6 +27,8 @@ public final class SyntheticTasks {
     private static final int PRETRAIN_CONSTANTS = 3;
     private static final int TRAIN_CONSTANTS = 6;
     public static final int HELD_OUT_VARIANTS = 4;
+    /** Pre-training sees each of its pairs with this many input sets, so it learns the pair, not one assert. */
+    public static final int PRETRAIN_VARIANTS = 16;
 
     static final List<Template> TEMPLATES = List.of(
             new Template("plus", "add_number", "add {c} to a number", "x + {c}", false, (x, c) -> (Integer) x + c),
@@ -106,7 +109,9 @@ public final class SyntheticTasks {
             for (int i = 0; i < constants.size(); i++) {
                 int constant = constants.get(i);
                 if (i < PRETRAIN_CONSTANTS) {
-                    pretrain.add(task(template, constant, template.name() + "/" + constant, random));
+                    for (int variant = 0; variant < PRETRAIN_VARIANTS; variant++) {
+                        pretrain.add(task(template, constant, template.name() + "/" + constant + "/" + variant, random));
+                    }
                 } else if (i < PRETRAIN_CONSTANTS + TRAIN_CONSTANTS) {
                     train.add(task(template, constant, template.name() + "/" + constant, random));
                 } else {

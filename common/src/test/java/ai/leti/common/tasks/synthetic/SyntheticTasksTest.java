@@ -27,7 +27,7 @@ class SyntheticTasksTest {
     @Test
     void splitsEveryTemplateIntoDisjointConstantSets() {
         SyntheticTasks.TaskSet tasks = SyntheticTasks.generate(0);
-        assertThat(tasks.pretrain()).hasSize(17 * 3);
+        assertThat(tasks.pretrain()).hasSize(17 * 3 * SyntheticTasks.PRETRAIN_VARIANTS);
         assertThat(tasks.train()).hasSize(17 * 6);
         assertThat(tasks.heldOut()).hasSize(17 * 3 * SyntheticTasks.HELD_OUT_VARIANTS);
         Set<String> pretrain = pairs(tasks.pretrain());
@@ -54,7 +54,7 @@ class SyntheticTasksTest {
         for (String split : List.of("pretrain", "train", "heldout")) {
             all.addAll(TaskFiles.read(dir.resolve(split + ".jsonl")).values());
         }
-        assertThat(all).hasSize(17 * 12 + 17 * 3 * (SyntheticTasks.HELD_OUT_VARIANTS - 1));
+        assertThat(all).hasSize(17 * 6 + 17 * 3 * (SyntheticTasks.HELD_OUT_VARIANTS + SyntheticTasks.PRETRAIN_VARIANTS));
         List<String> programs = all.stream().map(task -> task.prompt() + task.referenceCompletion() + task.tests()).toList();
         Path file = dir.resolve("programs.json");
         Files.writeString(file, Jsonl.MAPPER.writeValueAsString(programs));

@@ -1,0 +1,67 @@
+package ai.leti.model.pretrain;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Realistic single-edit bugs in a program, for pre-training corpora: the recipe in {@code shared/docs/leti-method.md}
+ * gives 10% of pre-training programs a bug so the base model samples wrong programs as well as right ones (which
+ * is what LETI learns from). Edits: a wrong number, a swapped operator or comparison, a misspelt name, a lost
+ * {@code return}.
+ */
+public final class BuggyPrograms {
+
+    private static final Pattern NUMBER = Pattern.compile("\\b\\d+\\b");
+    private static final Pattern OPERATOR = Pattern.compile("(?<=\\s)(\\+|-|\\*|//|%|<|>)(?=\\s)");
+    private static final Pattern NAME = Pattern.compile("\\b(values|x|v)\\b");
+    private static final String[] OPERATORS = {"+", "-", "*", "//", "%", "<", ">"};
+
+    private BuggyPrograms() {
+    }
+
+    /** {@code program} with one edit; unchanged only when none applies (no number, operator, name or return). */
+    public static String mutate(String program, Random random) {
+        List<String> candidates = new ArrayList<>();
+        for (int kind = 0; kind < 4; kind++) {
+            String mutated = switch (kind) {
+                case 0 -> replaceOne(program, NUMBER, number -> Integer.toString(otherNumber(Integer.parseInt(number), random)), random);
+                case 1 -> replaceOne(program, OPERATOR, operator -> otherOperator(operator, random), random);
+                case 2 -> replaceOne(program, NAME, name -> name + "s", random);
+                default -> program.contains("return ") ? program.replaceFirst("return ", "") : program;
+            };
+            if (!mutated.equals(program)) {
+                candidates.add(mutated);
+            }
+        }
+        return candidates.isEmpty() ? program : candidates.get(random.nextInt(candidates.size()));
+    }
+
+    private static int otherNumber(int number, Random random) {
+        int other = random.nextBoolean() ? number + 1 + random.nextInt(2) : Math.max(0, number - 1 - random.nextInt(2));
+        return other == number ? number + 1 : other;
+    }
+
+    private static String otherOperator(String operator, Random random) {
+        String other;
+        do {
+            other = OPERATORS[random.nextInt(OPERATORS.length)];
+        } while (other.equals(operator));
+        return other;
+    }
+
+    private static String replaceOne(String program, Pattern pattern, java.util.function.UnaryOperator<String> edit, Random random) {
+        List<int[]> spans = new ArrayList<>();
+        Matcher matcher = pattern.matcher(program);
+        while (matcher.find()) {
+            spans.add(new int[] {matcher.start(), matcher.end()});
+        }
+        if (spans.isEmpty()) {
+            return program;
+        }
+        int[] span = spans.get(random.nextInt(spans.size()));
+        return program.substring(0, span[0]) + edit.apply(program.substring(span[0], span[1])) + program.substring(span[1]);
+    }
+}
