@@ -59,6 +59,10 @@ public final class LetiRun implements Runnable {
     private final Map<String, ExecutionResult> evaluationResults = new ConcurrentHashMap<>();
     private final Map<String, Boolean> trainingResults = new ConcurrentHashMap<>();
     private final List<RunStatus.Evaluation> evaluations = Collections.synchronizedList(new ArrayList<>());
+    private final List<RunStatus.IterationStats> timeline = Collections.synchronizedList(new ArrayList<>());
+    private volatile long firstPublished;
+    private volatile long lastResult;
+    private final java.util.concurrent.atomic.DoubleAdder executionBusyMillis = new java.util.concurrent.atomic.DoubleAdder();
     private final AtomicLong sampled = new AtomicLong();
     private final AtomicLong passed = new AtomicLong();
     private volatile Stage stage = Stage.CREATED;
@@ -95,16 +99,19 @@ public final class LetiRun implements Runnable {
 
     public RunStatus status() {
         return new RunStatus(id, stage.name(), iteration, request.iterations(), sampled.get(), trainingResults.size(),
-                passed.get(), checkpoint, List.copyOf(evaluations), problem);
+                passed.get(), checkpoint, List.copyOf(evaluations), List.copyOf(timeline), problem);
     }
 
     /** A result from the executors: counted for the current iteration, or kept for evaluation. */
     public void onResult(ExecutionResult result) {
         if (result.purpose() != null && result.purpose().isEvaluation()) {
             evaluationResults.putIfAbsent(result.candidateId(), result);
-        } else if (result.iteration() == iteration && trainingResults.putIfAbsent(result.candidateId(), result.passed()) == null
-                && result.passed()) {
-            passed.incrementAndGet();
+        } else if (result.iteration() == iteration && trainingResults.putIfAbsent(result.candidateId(), result.passed()) == null) {
+            lastResult = System.nanoTime();
+            executionBusyMillis.add(result.durationMillis());
+            if (result.passed()) {
+                passed.incrementAndGet();
+            }
         }
     }
 
@@ -129,6 +136,9 @@ public final class LetiRun implements Runnable {
                 trainingResults.clear();
                 passed.set(0);
                 sampled.set(0);
+                executionBusyMillis.reset();
+                firstPublished = 0;
+                long iterationStarted = System.nanoTime();
                 boolean reference = request.mode() == FeedbackMode.REFERENCE;
                 int samples = reference ? 1 : request.samplesPerTask();
                 sink.plan(new IterationPlan(id, next, request.mode(), request.model(), tasks.size() * samples,
@@ -143,6 +153,7 @@ public final class LetiRun implements Runnable {
                     sample(model, tasks, samples, Purpose.TRAIN, request.temperature(), request.topP());
                 }
                 sink.flush();
+                long samplingEnded = System.nanoTime();
                 stage = Stage.EXECUTING;
                 long expected = (long) tasks.size() * samples;
                 waitFor(() -> trainingResults.size() >= expected, "results of iteration " + next);
@@ -155,6 +166,11 @@ public final class LetiRun implements Runnable {
                 checkpoint = announcement.uri();
                 metrics.checkpoint(next);
                 gradientSteps += announcement.steps();
+                long executed = trainingResults.size();
+                timeline.add(new RunStatus.IterationStats(next, seconds(System.nanoTime() - iterationStarted),
+                        seconds(samplingEnded - iterationStarted), seconds(lastResult - firstPublished),
+                        executionBusyMillis.sum() / 1000, announcement.trainSeconds(), executed,
+                        executed == 0 ? 0 : passed.get() / (double) executed, announcement.loss(), announcement.steps()));
                 if (next % request.evaluationEvery() == 0 || next == request.iterations()) {
                     stage = Stage.EVALUATING;
                     evaluate(model, next);
@@ -274,7 +290,14 @@ public final class LetiRun implements Runnable {
         return first;
     }
 
+    private static double seconds(long nanos) {
+        return nanos / 1e9;
+    }
+
     private void publish(Purpose purpose, Task task, int index, String completion) {
+        if (purpose == Purpose.TRAIN && firstPublished == 0) {
+            firstPublished = System.nanoTime();
+        }
         sink.candidate(new CandidateProgram(CandidateProgram.idOf(id, iteration, purpose, task.taskId(), index), id, iteration,
                 purpose, task.taskId(), index, task.prompt(), completion, task.tests(), request.timeoutSeconds()));
         if (purpose == Purpose.TRAIN) {
@@ -296,6 +319,7 @@ public final class LetiRun implements Runnable {
         waitFor(() -> evaluationResults.keySet().stream().filter(key -> key.startsWith(prefix)).count() >= expected,
                 "evaluation results after iteration " + after);
         Map<String, Double> passAt1 = new LinkedHashMap<>();
+        Map<String, Map<String, Double>> passAtK = new LinkedHashMap<>();
         Map<String, Map<String, Integer>> categories = new LinkedHashMap<>();
         for (Purpose condition : conditions) {
             String label = condition.name().substring("EVAL_".length()).toLowerCase(java.util.Locale.ROOT);
@@ -313,10 +337,18 @@ public final class LetiRun implements Runnable {
                     failures.merge(result.category().tag(), 1, Integer::sum);
                 }
             }
-            passAt1.put(label, PassAtK.mean(perTask.values().stream().map(c -> new PassAtK.Counts(c[0], c[1])).toList(), 1));
+            List<PassAtK.Counts> counts = perTask.values().stream().map(c -> new PassAtK.Counts(c[0], c[1])).toList();
+            Map<String, Double> ks = new LinkedHashMap<>();
+            for (int k : new int[] {1, 2, 5, 10, 100}) {
+                if (k == 1 || k <= samples) {
+                    ks.put("pass@" + k, PassAtK.mean(counts, k));
+                }
+            }
+            passAt1.put(label, ks.get("pass@1"));
+            passAtK.put(label, ks);
             categories.put(label, failures);
         }
-        evaluations.add(new RunStatus.Evaluation(after, gradientSteps, passAt1, categories));
+        evaluations.add(new RunStatus.Evaluation(after, gradientSteps, passAt1, passAtK, categories));
         log.info("run {} after iteration {} ({} gradient steps): pass@1 {}", id, after, gradientSteps, passAt1);
     }
 

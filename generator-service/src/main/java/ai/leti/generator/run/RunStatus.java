@@ -10,6 +10,7 @@ import java.util.Map;
  *                    {@code DONE}, {@code STOPPED} or {@code FAILED}
  * @param checkpoint  the checkpoint being sampled from
  * @param evaluations pass@1 per condition after each evaluated iteration (iteration 0 is the base model)
+ * @param timeline    each finished iteration's stage times and training figures
  * @param problem     why the run failed or what it refused (a corrupt checkpoint), if anything
  */
 public record RunStatus(
@@ -22,10 +23,37 @@ public record RunStatus(
         long passed,
         String checkpoint,
         List<Evaluation> evaluations,
+        List<IterationStats> timeline,
         String problem) {
 
-    /** Held-out results after one iteration. */
+    /**
+     * Held-out results after one iteration, per condition ({@code good}, {@code bad}, {@code plain}).
+     *
+     * @param passAtK    pass@k for k = 1 and the larger of 2, 5, 10, 100 that the evaluation's samples allow
+     * @param categories failures by error category
+     */
     public record Evaluation(int iteration, long gradientSteps, Map<String, Double> passAt1,
-            Map<String, Map<String, Integer>> categories) {
+            Map<String, Map<String, Double>> passAtK, Map<String, Map<String, Integer>> categories) {
+    }
+
+    /**
+     * One iteration, start of sampling to the new checkpoint loaded. Sampling and execution overlap (each candidate
+     * is executed as soon as it is sampled); training starts when the iteration's last result is in.
+     *
+     * @param wallSeconds          start of sampling to the new checkpoint loaded
+     * @param samplingSeconds      the generator sampling the iteration's programs
+     * @param executionSeconds     first candidate published to last result received
+     * @param executionBusySeconds the programs' run times summed over the fleet's workers
+     * @param trainingSeconds      the trainer's fine-tuning (as it announced)
+     * @param samplePassRate       the fraction of the iteration's sampled programs that passed
+     */
+    public record IterationStats(int iteration, double wallSeconds, double samplingSeconds, double executionSeconds,
+            double executionBusySeconds, double trainingSeconds, long samples, double samplePassRate, double trainingLoss,
+            int gradientSteps) {
+
+        /** The stages' times summed: more than the wall time by as much as they overlapped. */
+        public double stageSeconds() {
+            return samplingSeconds + executionSeconds + trainingSeconds;
+        }
     }
 }

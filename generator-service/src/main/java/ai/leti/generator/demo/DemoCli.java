@@ -1,0 +1,124 @@
+package ai.leti.generator.demo;
+
+import java.io.PrintStream;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+import ai.leti.common.json.Jsonl;
+import ai.leti.generator.run.RunStatus;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * The client half of {@code ./leti demo}: with the broker and the three services already up (the launcher starts
+ * them), it runs LETI once per feedback mode through the generator's REST API, one run after another, prints
+ * progress, keeps each run's final status and writes the report.
+ */
+@Command(name = "demo", mixinStandardHelpOptions = true,
+        description = "Runs LETI in each feedback mode through the generator's REST API and writes the report.")
+public final class DemoCli implements Callable<Integer> {
+
+    @Option(names = "--generator", defaultValue = "http://127.0.0.1:18081", description = "Generator base URL.")
+    URI generator;
+
+    @Option(names = "--tasks", required = true, description = "Directory with train.jsonl and heldout.jsonl.")
+    Path tasks;
+
+    @Option(names = "--base", required = true, description = "The base checkpoint every mode starts from.")
+    Path base;
+
+    @Option(names = "--out", required = true, description = "Run directory: statuses, summary.json, report.html, plots.")
+    Path out;
+
+    @Option(names = "--quick", description = "A smaller run (two modes, two iterations).")
+    boolean quick;
+
+    @Option(names = "--modes", split = ",", description = "Feedback modes to run (default: textual,binary,reference; quick: textual,binary).")
+    List<String> modes;
+
+    @Option(names = "--iterations", description = "Iterations per mode (default: 4; quick: 2).")
+    Integer iterations;
+
+    @Option(names = "--seed", defaultValue = "0")
+    long seed;
+
+    private final PrintStream log = System.err;
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new DemoCli()).setExecutionExceptionHandler((exception, command, parsed) -> {
+            command.getErr().println("demo: " + exception.getMessage());
+            return 2;
+        }).execute(args));
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        DemoPlan preset = quick ? DemoPlan.quick(seed) : DemoPlan.full(seed);
+        DemoPlan plan = new DemoPlan(modes != null ? modes : preset.modes(),
+                iterations != null ? iterations : preset.iterations(), preset.samplesPerTask(), preset.epochs(),
+                preset.evaluationSamples(), seed);
+        for (String mode : plan.modes()) {
+            if (!List.of("textual", "binary", "none", "reference").contains(mode)) {
+                throw new IllegalArgumentException("--modes: unknown mode '" + mode + "' (textual, binary, none, reference)");
+            }
+        }
+        Files.createDirectories(out);
+        RunClient client = new RunClient(generator);
+        Map<String, RunStatus> finished = new LinkedHashMap<>();
+        long started = System.nanoTime();
+        for (String mode : plan.modes()) {
+            String request = plan.request(mode, base, tasks);
+            Files.writeString(out.resolve(mode + "-request.json"), request);
+            String id = client.start(request);
+            log.printf("%n== %s feedback: run %s, %d iterations (%s)%n", mode, id, plan.iterations(), generator.resolve("/runs/" + id));
+            RunStatus status = follow(client, id);
+            Files.writeString(out.resolve(mode + "-status.json"),
+                    Jsonl.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(status));
+            if (!status.stage().equals("DONE")) {
+                throw new IllegalStateException("run " + id + " (" + mode + ") ended " + status.stage() + ": " + status.problem());
+            }
+            finished.put(mode, status);
+        }
+        DemoReport report = new DemoReport(out, plan, finished, (System.nanoTime() - started) / 60e9);
+        report.write();
+        log.printf("%n%s%nreport: %s%n", report.headline(), out.resolve("report.html").toAbsolutePath());
+        return 0;
+    }
+
+    /** Polls the run until it ends, printing each stage change and each evaluation as it lands. */
+    private RunStatus follow(RunClient client, String id) throws Exception {
+        String shown = "";
+        int evaluationsShown = 0;
+        long stageStarted = System.nanoTime();
+        while (true) {
+            RunStatus status = client.status(id);
+            String now = status.stage() + "/" + status.iteration();
+            for (; evaluationsShown < status.evaluations().size(); evaluationsShown++) {
+                RunStatus.Evaluation evaluation = status.evaluations().get(evaluationsShown);
+                Map<String, Double> pass = evaluation.passAt1();
+                log.printf("%n   held-out pass@1 after iteration %d (%d gradient steps): good %.3f  bad %.3f  plain %.3f",
+                        evaluation.iteration(), evaluation.gradientSteps(), pass.get("good"), pass.get("bad"), pass.get("plain"));
+            }
+            if (!now.equals(shown)) {
+                shown = now;
+                stageStarted = System.nanoTime();
+                log.printf("%n   iteration %d/%d  %-10s", status.iteration(), status.iterations(), status.stage().toLowerCase());
+            } else if (status.stage().equals("SAMPLING") || status.stage().equals("EXECUTING")) {
+                log.printf("\r   iteration %d/%d  %-10s sampled %d  executed %d  passed %d  (%.0f s)", status.iteration(),
+                        status.iterations(), status.stage().toLowerCase(), status.sampled(), status.executed(), status.passed(),
+                        (System.nanoTime() - stageStarted) / 1e9);
+            }
+            if (List.of("DONE", "FAILED", "STOPPED").contains(status.stage())) {
+                log.println();
+                return status;
+            }
+            Thread.sleep(1000);
+        }
+    }
+}

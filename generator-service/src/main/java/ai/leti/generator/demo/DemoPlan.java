@@ -1,0 +1,52 @@
+package ai.leti.generator.demo;
+
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import ai.leti.common.json.Jsonl;
+
+/**
+ * What the demo runs: the CPU recipe of {@code shared/docs/leti-method.md} (8 samples per task at temperature 1.0,
+ * 4 epochs at batch 16, AdamW lr 3e-4, one regularization batch after every LETI step, feedback cut to its last 60
+ * tokens, held-out pass@1 from 2 samples at temperature 0.2), in the full size or a quick one.
+ */
+record DemoPlan(List<String> modes, int iterations, int samplesPerTask, int epochs, int evaluationSamples, long seed) {
+
+    static DemoPlan full(long seed) {
+        return new DemoPlan(List.of("textual", "binary", "reference"), 4, 8, 4, 2, seed);
+    }
+
+    static DemoPlan quick(long seed) {
+        return new DemoPlan(List.of("textual", "binary"), 2, 4, 3, 1, seed);
+    }
+
+    /** The body of {@code POST /runs} for one mode. */
+    String request(String mode, Path base, Path tasks) {
+        Map<String, Object> request = new LinkedHashMap<>();
+        request.put("name", "demo-" + mode);
+        request.put("model", base.toAbsolutePath().toString());
+        request.put("taskFile", tasks.resolve("train.jsonl").toAbsolutePath().toString());
+        request.put("split", "all");
+        request.put("samplesPerTask", samplesPerTask);
+        request.put("temperature", 1.0);
+        request.put("topP", 1.0);
+        request.put("maxNewTokens", 64);
+        request.put("iterations", iterations);
+        request.put("epochs", epochs);
+        request.put("mode", mode.toUpperCase(java.util.Locale.ROOT));
+        request.put("batchSize", 16);
+        request.put("learningRate", 3e-4);
+        request.put("regularizationRatio", 1);
+        request.put("feedbackTokens", 60);
+        request.put("evaluationFile", tasks.resolve("heldout.jsonl").toAbsolutePath().toString());
+        request.put("evaluationSplit", "all");
+        request.put("evaluationSamples", evaluationSamples);
+        request.put("evaluationTemperature", 0.2);
+        request.put("evaluationEvery", 1);
+        request.put("timeoutSeconds", 5);
+        request.put("seed", seed);
+        return Jsonl.MAPPER.writeValueAsString(request);
+    }
+}

@@ -1,0 +1,269 @@
+package ai.leti.generator.demo;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeSet;
+
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.CategoryChart;
+import org.knowm.xchart.CategoryChartBuilder;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYChartBuilder;
+import org.knowm.xchart.internal.chartpart.Chart;
+
+import ai.leti.common.json.Jsonl;
+import ai.leti.generator.run.RunStatus;
+
+/**
+ * The demo's report: {@code summary.json} with every number, PNG plots, and {@code report.html} that shows them.
+ * <p>
+ * The headline series is held-out pass@1 conditioned on {@code <|good|>} after each LETI iteration, as the paper
+ * evaluates; the base model (iteration 0) has never seen a reward token, so its point is its unconditioned pass@1.
+ * The sample-efficiency figure follows the paper's claim: the gradient steps textual feedback needs to reach binary
+ * feedback's best held-out pass@1, over the steps binary needed for it.
+ */
+final class DemoReport {
+
+    private final Path out;
+    private final DemoPlan plan;
+    private final Map<String, RunStatus> runs;
+    private final double minutes;
+
+    DemoReport(Path out, DemoPlan plan, Map<String, RunStatus> runs, double minutes) {
+        this.out = out;
+        this.plan = plan;
+        this.runs = runs;
+        this.minutes = minutes;
+    }
+
+    /** Held-out pass@1 as the report plots it (see the class comment). */
+    static double headline(RunStatus.Evaluation evaluation) {
+        return evaluation.passAt1().get(evaluation.iteration() == 0 ? "plain" : "good");
+    }
+
+    void write() throws IOException {
+        Files.writeString(out.resolve("summary.json"), Jsonl.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(summary()));
+        save(lines("Held-out pass@1 per iteration", "iteration", false), "pass1-iterations");
+        save(lines("Held-out pass@1 per gradient step", "gradient steps", true), "pass1-steps");
+        save(rewardToken(), "reward-token");
+        save(errorCategories(), "error-categories");
+        save(samplePassRate(), "train-pass-rate");
+        Files.writeString(out.resolve("report.html"), html());
+    }
+
+    /** One line with the figures the issue asks for. */
+    String headline() {
+        Map<String, Object> figures = figures();
+        StringBuilder line = new StringBuilder("held-out pass@1 (good-conditioned; base unconditioned):");
+        for (Map.Entry<String, RunStatus> run : runs.entrySet()) {
+            line.append(String.format(Locale.ROOT, "%n  %-9s %s", run.getKey(), run.getValue().evaluations().stream()
+                    .map(e -> String.format(Locale.ROOT, "%.3f", headline(e))).toList()));
+        }
+        if (figures.get("sample_efficiency") instanceof Map<?, ?> efficiency) {
+            line.append(String.format(Locale.ROOT, "%n  textual reached binary's best (%.3f) after %s gradient steps; binary after %s (ratio %s)",
+                    efficiency.get("binary_best"), efficiency.get("textual_steps"), efficiency.get("binary_steps"),
+                    efficiency.get("ratio")));
+        }
+        return line.toString();
+    }
+
+    private Map<String, Object> summary() {
+        Map<String, Object> summary = new LinkedHashMap<>();
+        summary.put("plan", plan);
+        summary.put("minutes", minutes);
+        summary.put("figures", figures());
+        Map<String, Object> modes = new LinkedHashMap<>();
+        for (Map.Entry<String, RunStatus> run : runs.entrySet()) {
+            Map<String, Object> mode = new LinkedHashMap<>();
+            mode.put("run", run.getValue().id());
+            mode.put("held_out_pass_at_1", run.getValue().evaluations().stream().map(DemoReport::headline).toList());
+            mode.put("gradient_steps", run.getValue().evaluations().stream().map(RunStatus.Evaluation::gradientSteps).toList());
+            mode.put("evaluations", run.getValue().evaluations());
+            mode.put("iterations", run.getValue().timeline());
+            modes.put(run.getKey(), mode);
+        }
+        summary.put("modes", modes);
+        return summary;
+    }
+
+    /** The issue's figures: reward token, textual's rise, sample efficiency, pipeline overlap. */
+    Map<String, Object> figures() {
+        Map<String, Object> figures = new LinkedHashMap<>();
+        Map<String, Object> rewardToken = new LinkedHashMap<>();
+        for (Map.Entry<String, RunStatus> run : runs.entrySet()) {
+            List<RunStatus.Evaluation> evaluations = run.getValue().evaluations();
+            RunStatus.Evaluation last = evaluations.get(evaluations.size() - 1);
+            rewardToken.put(run.getKey(), Map.of("good", last.passAt1().get("good"), "bad", last.passAt1().get("bad"),
+                    "good_minus_bad", last.passAt1().get("good") - last.passAt1().get("bad")));
+        }
+        figures.put("reward_token_after_last_iteration", rewardToken);
+        RunStatus textual = runs.get("textual");
+        if (textual != null) {
+            List<Double> series = textual.evaluations().stream().map(DemoReport::headline).toList();
+            figures.put("textual_rise", Map.of("base", series.get(0), "last", series.get(series.size() - 1),
+                    "best", series.stream().mapToDouble(Double::doubleValue).max().orElse(0)));
+        }
+        RunStatus binary = runs.get("binary");
+        if (textual != null && binary != null) {
+            figures.put("sample_efficiency", sampleEfficiency(textual, binary));
+        }
+        List<Map<String, Object>> overlap = new ArrayList<>();
+        for (Map.Entry<String, RunStatus> run : runs.entrySet()) {
+            for (RunStatus.IterationStats stats : run.getValue().timeline()) {
+                Map<String, Object> row = new LinkedHashMap<>();
+                row.put("mode", run.getKey());
+                row.put("iteration", stats.iteration());
+                row.put("wall_seconds", stats.wallSeconds());
+                row.put("stage_seconds", stats.stageSeconds());
+                row.put("sampling_seconds", stats.samplingSeconds());
+                row.put("execution_seconds", stats.executionSeconds());
+                row.put("execution_busy_seconds", stats.executionBusySeconds());
+                row.put("training_seconds", stats.trainingSeconds());
+                overlap.add(row);
+            }
+        }
+        figures.put("pipeline_overlap", overlap);
+        return figures;
+    }
+
+    static Map<String, Object> sampleEfficiency(RunStatus textual, RunStatus binary) {
+        List<RunStatus.Evaluation> binaryRuns = binary.evaluations().stream().filter(e -> e.iteration() > 0).toList();
+        double best = binaryRuns.stream().mapToDouble(DemoReport::headline).max().orElse(0);
+        Long binarySteps = binaryRuns.stream().filter(e -> headline(e) >= best).map(RunStatus.Evaluation::gradientSteps)
+                .findFirst().orElse(null);
+        Long textualSteps = textual.evaluations().stream().filter(e -> e.iteration() > 0 && headline(e) >= best)
+                .map(RunStatus.Evaluation::gradientSteps).findFirst().orElse(null);
+        Map<String, Object> efficiency = new LinkedHashMap<>();
+        efficiency.put("binary_best", best);
+        efficiency.put("binary_steps", binarySteps);
+        efficiency.put("textual_steps", textualSteps);
+        efficiency.put("ratio", textualSteps == null || binarySteps == null || binarySteps == 0 ? null
+                : textualSteps / (double) binarySteps);
+        efficiency.put("claim_holds", textualSteps != null && binarySteps != null && textualSteps * 2 <= binarySteps);
+        return efficiency;
+    }
+
+    private XYChart lines(String title, String xTitle, boolean bySteps) {
+        XYChart chart = xy(title, xTitle, "held-out pass@1");
+        for (Map.Entry<String, RunStatus> run : runs.entrySet()) {
+            List<RunStatus.Evaluation> evaluations = run.getValue().evaluations();
+            chart.addSeries(run.getKey(),
+                    evaluations.stream().map(e -> (double) (bySteps ? e.gradientSteps() : e.iteration())).toList(),
+                    evaluations.stream().map(DemoReport::headline).toList());
+        }
+        return chart;
+    }
+
+    private XYChart rewardToken() {
+        XYChart chart = xy("Held-out pass@1 by reward token", "iteration", "held-out pass@1");
+        for (Map.Entry<String, RunStatus> run : runs.entrySet()) {
+            List<RunStatus.Evaluation> evaluations = run.getValue().evaluations();
+            List<Double> x = evaluations.stream().map(e -> (double) e.iteration()).toList();
+            for (String condition : List.of("good", "bad", "plain")) {
+                chart.addSeries(run.getKey() + " " + condition, x,
+                        evaluations.stream().map(e -> e.passAt1().get(condition)).toList());
+            }
+        }
+        return chart;
+    }
+
+    private XYChart samplePassRate() {
+        XYChart chart = xy("Pass rate of the sampled training programs", "iteration", "passed / sampled");
+        for (Map.Entry<String, RunStatus> run : runs.entrySet()) {
+            List<RunStatus.IterationStats> timeline = run.getValue().timeline();
+            if (!timeline.isEmpty() && !run.getKey().equals("reference")) { // reference mode samples nothing
+                chart.addSeries(run.getKey(), timeline.stream().map(s -> (double) s.iteration()).toList(),
+                        timeline.stream().map(RunStatus.IterationStats::samplePassRate).toList());
+            }
+        }
+        return chart;
+    }
+
+    /** Failures of the held-out samples by category, per mode and iteration (headline condition). */
+    private CategoryChart errorCategories() {
+        CategoryChart chart = new CategoryChartBuilder().width(900).height(420).title("Held-out failures by error category")
+                .xAxisTitle("mode / iteration").yAxisTitle("failed samples").build();
+        chart.getStyler().setStacked(true);
+        chart.getStyler().setXAxisLabelRotation(45);
+        List<String> columns = new ArrayList<>();
+        TreeSet<String> categories = new TreeSet<>();
+        List<Map<String, Integer>> counts = new ArrayList<>();
+        for (Map.Entry<String, RunStatus> run : runs.entrySet()) {
+            for (RunStatus.Evaluation evaluation : run.getValue().evaluations()) {
+                columns.add(run.getKey() + " " + evaluation.iteration());
+                Map<String, Integer> failures = evaluation.categories().get(evaluation.iteration() == 0 ? "plain" : "good");
+                counts.add(failures);
+                categories.addAll(failures.keySet());
+            }
+        }
+        if (categories.isEmpty()) {
+            categories.add("none");
+        }
+        for (String category : categories) {
+            chart.addSeries(category, columns, counts.stream().map(c -> (Number) c.getOrDefault(category, 0)).toList());
+        }
+        return chart;
+    }
+
+    private static XYChart xy(String title, String xTitle, String yTitle) {
+        XYChart chart = new XYChartBuilder().width(720).height(420).title(title).xAxisTitle(xTitle).yAxisTitle(yTitle).build();
+        chart.getStyler().setYAxisMin(0.0);
+        chart.getStyler().setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.InsideNW);
+        return chart;
+    }
+
+    private void save(Chart<?, ?> chart, String name) throws IOException {
+        BitmapEncoder.saveBitmap(chart, out.resolve(name).toString(), BitmapEncoder.BitmapFormat.PNG);
+    }
+
+    private String html() {
+        StringBuilder html = new StringBuilder("""
+                <!doctype html><html><head><meta charset="utf-8"><title>LETI demo report</title>
+                <style>body{font-family:sans-serif;max-width:1000px;margin:2em auto;color:#222}
+                table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}
+                th{background:#f3f3f3}img{max-width:100%}code{background:#f3f3f3}</style></head><body>
+                <h1>LETI demo report</h1>
+                """);
+        html.append(String.format(Locale.ROOT, "<p>Modes %s; %d iterations of %d samples per training task; %d epochs per"
+                + " iteration; held-out pass@1 from %d sample(s) per task at temperature 0.2; %.1f minutes. Every number"
+                + " is also in <code>summary.json</code>.</p>", plan.modes(), plan.iterations(), plan.samplesPerTask(),
+                plan.epochs(), plan.evaluationSamples(), minutes));
+        html.append("<p>Held-out pass@1 is conditioned on <code>&lt;|good|&gt;</code> after each iteration; the base model"
+                + " (iteration 0) has never seen a reward token, so its point is unconditioned.</p>");
+        html.append("<h2>Figures</h2><pre>").append(escape(headline())).append("</pre>");
+        for (String image : List.of("pass1-iterations", "pass1-steps", "reward-token", "train-pass-rate", "error-categories")) {
+            html.append("<p><img src=\"").append(image).append(".png\" alt=\"").append(image).append("\"></p>");
+        }
+        for (Map.Entry<String, RunStatus> run : runs.entrySet()) {
+            html.append("<h2>").append(escape(run.getKey())).append(" (run ").append(escape(run.getValue().id())).append(")</h2>");
+            html.append("<table><tr><th>after iteration</th><th>gradient steps</th><th>pass@1 good</th><th>pass@1 bad</th>"
+                    + "<th>pass@1 plain</th><th>failures (headline condition)</th></tr>");
+            for (RunStatus.Evaluation e : run.getValue().evaluations()) {
+                html.append(String.format(Locale.ROOT, "<tr><td>%d</td><td>%d</td><td>%.3f</td><td>%.3f</td><td>%.3f</td><td>%s</td></tr>",
+                        e.iteration(), e.gradientSteps(), e.passAt1().get("good"), e.passAt1().get("bad"), e.passAt1().get("plain"),
+                        escape(String.valueOf(e.categories().get(e.iteration() == 0 ? "plain" : "good")))));
+            }
+            html.append("</table><table><tr><th>iteration</th><th>wall s</th><th>sampling s</th><th>execution s</th>"
+                    + "<th>execution busy s</th><th>training s</th><th>stages summed s</th><th>samples</th>"
+                    + "<th>sample pass rate</th><th>training loss</th><th>gradient steps</th></tr>");
+            for (RunStatus.IterationStats s : run.getValue().timeline()) {
+                html.append(String.format(Locale.ROOT, "<tr><td>%d</td><td>%.1f</td><td>%.1f</td><td>%.1f</td><td>%.1f</td>"
+                        + "<td>%.1f</td><td>%.1f</td><td>%d</td><td>%.3f</td><td>%.4f</td><td>%d</td></tr>", s.iteration(),
+                        s.wallSeconds(), s.samplingSeconds(), s.executionSeconds(), s.executionBusySeconds(), s.trainingSeconds(),
+                        s.stageSeconds(), s.samples(), s.samplePassRate(), s.trainingLoss(), s.gradientSteps()));
+            }
+            html.append("</table>");
+        }
+        return html.append("</body></html>\n").toString();
+    }
+
+    private static String escape(String text) {
+        return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
+    }
+}
