@@ -48,13 +48,32 @@ class LetiLoopIT {
     private static final Path WORK = Path.of("target/system-tests").toAbsolutePath();
     private static final List<Process> services = new ArrayList<>();
     private static int generatorPort;
+    private static String[] generatorArguments;
+    private static Process generator;
 
     @BeforeAll
     static void startServices(EmbeddedKafkaBroker broker) throws Exception {
+        if (Files.exists(WORK)) { // runs saved by an earlier invocation would be resumed by the generator
+            try (java.util.stream.Stream<Path> old = Files.walk(WORK)) {
+                old.sorted(java.util.Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+            }
+        }
         Files.createDirectories(WORK);
         SyntheticTasks.TaskSet tasks = SyntheticTasks.generate(0);
         Path taskDir = WORK.resolve("tasks");
         new SyntheticTasks.TaskSet(tasks.pretrain(), tasks.train().subList(0, 6), tasks.heldOut().subList(0, 4)).write(taskDir);
+        // The same held-out tasks in HumanEval format: evaluation reads either format.
+        List<java.util.Map<String, Object>> humanEval = new ArrayList<>();
+        for (ai.leti.common.tasks.MbppTask task : tasks.heldOut().subList(0, 4)) {
+            String function = task.code().substring(4, task.code().indexOf('('));
+            String signature = task.code().substring(0, task.code().indexOf('\n') + 1);
+            humanEval.add(java.util.Map.of("task_id", task.taskId(), "prompt", signature + "    \"\"\"" + task.text() + "\"\"\"\n",
+                    "canonical_solution", task.code().substring(signature.length()),
+                    "test", "def check(candidate):\n" + String.join("\n", task.testList()).replace("assert " + function + "(",
+                            "    assert candidate(") + "\n",
+                    "entry_point", function));
+        }
+        Jsonl.write(taskDir.resolve("heldout-humaneval.jsonl"), humanEval);
         Path base = WORK.resolve("base");
         List<String> corpus = tasks.pretrain().stream().map(task -> task.prompt() + task.code()).toList();
         BpeTrainer.train(corpus, 320, List.of(LetiTokenizer.END_OF_TEXT), base.resolve(LetiTokenizer.FILE));
@@ -72,24 +91,27 @@ class LetiLoopIT {
         start("trainer-service", brokers, "--server.port=" + trainerPort, "--leti.trainer.store=" + WORK.resolve("store"),
                 "--leti.trainer.public-url=http://127.0.0.1:" + trainerPort,
                 "--leti.trainer.regularization-corpus=" + taskDir.resolve("pretrain.jsonl"));
-        start("generator-service", brokers, "--server.port=" + generatorPort, "--leti.generator.state=" + WORK.resolve("generator"),
-                "--leti.generator.wait-timeout=5m");
+        generatorArguments = new String[] {brokers, "--server.port=" + generatorPort,
+            "--leti.generator.state=" + WORK.resolve("generator"), "--leti.generator.wait-timeout=5m"};
+        generator = start("generator-service", generatorArguments);
         for (int port : new int[] {executorPort, trainerPort, generatorPort}) {
             await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(1)).ignoreExceptions()
                     .until(() -> get(port, "/actuator/health/readiness").contains("UP"));
         }
     }
 
-    private static void start(String service, String... arguments) throws IOException {
+    private static Process start(String service, String... arguments) throws IOException {
         Path jar = ROOT.resolve(service).resolve("target").resolve(service + "-0.1.0-SNAPSHOT.jar");
         assertThat(jar).as("the service is packaged before this module runs").exists();
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx1g", "-jar", jar.toString()));
         command.addAll(List.of(arguments));
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectOutput(WORK.resolve(service + ".log").toFile());
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(WORK.resolve(service + ".log").toFile()));
         builder.environment().put("DJL_OFFLINE", "true");
-        services.add(builder.start());
+        Process process = builder.start();
+        services.add(process);
+        return process;
     }
 
     @AfterAll
@@ -108,14 +130,7 @@ class LetiLoopIT {
 
     @Test
     void runsTwoIterationsFromSamplesToCheckpointsToEvaluation() throws Exception {
-        Path tasks = WORK.resolve("tasks");
-        String request = """
-                {"name": "loop", "model": "%s", "taskFile": "%s", "split": "all", "samplesPerTask": 2,
-                 "temperature": 1.0, "topP": 1.0, "maxNewTokens": 24, "iterations": 2, "epochs": 1, "mode": "TEXTUAL",
-                 "batchSize": 4, "learningRate": 0.001, "regularizationRatio": 1, "feedbackTokens": 40,
-                 "evaluationFile": "%s", "evaluationSplit": "all", "evaluationSamples": 1,
-                 "evaluationTemperature": 0.2, "evaluationEvery": 1, "timeoutSeconds": 5, "seed": 1}
-                """.formatted(WORK.resolve("base"), tasks.resolve("train.jsonl"), tasks.resolve("heldout.jsonl"));
+        String request = request("loop");
         HttpResponse<String> created = post("/runs", request);
         assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
         String id = Jsonl.MAPPER.readTree(created.body()).get("id").asString();
@@ -144,6 +159,53 @@ class LetiLoopIT {
         }
         assertThat(evaluations.get(2).get("gradientSteps").asLong()).isGreaterThan(evaluations.get(1).get("gradientSteps").asLong());
         assertThat(Files.exists(WORK.resolve("store").resolve(id).resolve("iteration-2").resolve("model.safetensors"))).isTrue();
+    }
+
+    /**
+     * kill -9 of the generator in the middle of a run, then a new generator on the same state directory: the run
+     * goes on from where it was, and the trainer trains each iteration once, on exactly one result per candidate.
+     * This run evaluates on HumanEval-format tasks.
+     */
+    @Test
+    void goesOnWhereItWasAfterTheGeneratorIsKilled() throws Exception {
+        HttpResponse<String> created = post("/runs", request("restart").replace("heldout.jsonl", "heldout-humaneval.jsonl"));
+        assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+        String id = Jsonl.MAPPER.readTree(created.body()).get("id").asString();
+        assertThat(post("/runs/" + id + "/start", "").statusCode()).isEqualTo(202);
+        await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(50))
+                .until(() -> Jsonl.MAPPER.readTree(get(generatorPort, "/runs/" + id)).get("iteration").asInt() >= 1);
+        generator.destroyForcibly().waitFor();
+        generator = start("generator-service", generatorArguments);
+
+        JsonNode[] status = new JsonNode[1];
+        await().atMost(Duration.ofMinutes(8)).pollInterval(Duration.ofSeconds(2)).ignoreExceptions().until(() -> {
+            status[0] = Jsonl.MAPPER.readTree(get(generatorPort, "/runs/" + id));
+            assertThat(status[0].get("stage").asString()).as(status[0].toString()).isNotIn("FAILED", "STOPPED");
+            return status[0].get("stage").asString().equals("DONE");
+        });
+        assertThat(status[0].get("iteration").asInt()).isEqualTo(2);
+        assertThat(status[0].get("evaluations")).extracting(e -> e.get("iteration").asInt()).containsExactly(0, 1, 2);
+        for (int iteration = 1; iteration <= 2; iteration++) {
+            Path outcome = WORK.resolve("store").resolve(id).resolve("iteration-" + iteration).resolve("training_outcome.json");
+            assertThat(Jsonl.MAPPER.readTree(Files.readString(outcome)).get("sequences").asInt())
+                    .as("iteration %d trained on one result per candidate", iteration).isEqualTo(6 * 2);
+        }
+        String trainerLog = Files.readString(WORK.resolve("trainer-service.log"));
+        for (int iteration = 1; iteration <= 2; iteration++) {
+            assertThat(trainerLog.split("run " + id + " iteration " + iteration + ": checkpoint ", -1))
+                    .as("iteration %d trained and announced once", iteration).hasSize(2);
+        }
+    }
+
+    private static String request(String name) {
+        Path tasks = WORK.resolve("tasks");
+        return """
+                {"name": "%s", "model": "%s", "taskFile": "%s", "split": "all", "samplesPerTask": 2,
+                 "temperature": 1.0, "topP": 1.0, "maxNewTokens": 24, "iterations": 2, "epochs": 1, "mode": "TEXTUAL",
+                 "batchSize": 4, "learningRate": 0.001, "regularizationRatio": 1, "feedbackTokens": 40,
+                 "evaluationFile": "%s", "evaluationSplit": "all", "evaluationSamples": 1,
+                 "evaluationTemperature": 0.2, "evaluationEvery": 1, "timeoutSeconds": 5, "seed": 1}
+                """.formatted(name, WORK.resolve("base"), tasks.resolve("train.jsonl"), tasks.resolve("heldout.jsonl"));
     }
 
     private static HttpResponse<String> post(String path, String body) throws Exception {

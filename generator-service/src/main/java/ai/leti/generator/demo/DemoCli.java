@@ -39,10 +39,10 @@ public final class DemoCli implements Callable<Integer> {
     @Option(names = "--quick", description = "A smaller run (two modes, two iterations).")
     boolean quick;
 
-    @Option(names = "--modes", split = ",", description = "Feedback modes to run (default: textual,binary,reference; quick: textual,binary).")
+    @Option(names = "--modes", split = ",", description = "Feedback modes to run (default: textual,binary,none,reference; quick: textual,binary).")
     List<String> modes;
 
-    @Option(names = "--iterations", description = "Iterations per mode (default: 4; quick: 2).")
+    @Option(names = "--iterations", description = "Iterations per mode (default: 5; quick: 2).")
     Integer iterations;
 
     @Option(names = "--seed", defaultValue = "0")

@@ -15,7 +15,7 @@ import ai.leti.common.json.Jsonl;
 record DemoPlan(List<String> modes, int iterations, int samplesPerTask, int epochs, int evaluationSamples, long seed) {
 
     static DemoPlan full(long seed) {
-        return new DemoPlan(List.of("textual", "binary", "reference"), 4, 8, 4, 2, seed);
+        return new DemoPlan(List.of("textual", "binary", "none", "reference"), 5, 8, 4, 2, seed);
     }
 
     static DemoPlan quick(long seed) {

@@ -1,11 +1,14 @@
 package ai.leti.generator.kafka;
 
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
+import org.apache.kafka.common.TopicPartition;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.kafka.annotation.KafkaListener;
 import org.springframework.kafka.core.KafkaTemplate;
+import org.springframework.kafka.listener.ConsumerSeekAware;
 import org.springframework.stereotype.Component;
 
 import ai.leti.common.messages.CandidateProgram;
@@ -49,11 +52,11 @@ class GeneratorKafka {
     }
 
     @Component
-    static class Listeners {
+    static class ResultListener {
 
         private final RunRegistry runs;
 
-        Listeners(RunRegistry runs) {
+        ResultListener(RunRegistry runs) {
             this.runs = runs;
         }
 
@@ -61,6 +64,25 @@ class GeneratorKafka {
                 properties = "spring.json.value.default.type=ai.leti.common.messages.ExecutionResult")
         void onResult(ExecutionResult result) {
             runs.onResult(result);
+        }
+    }
+
+    /**
+     * Reads the checkpoints topic from its beginning at every start: a generator that restarted while its run was
+     * training may have missed the announcement it waits for (announcements are small and few).
+     */
+    @Component
+    static class CheckpointListener implements ConsumerSeekAware {
+
+        private final RunRegistry runs;
+
+        CheckpointListener(RunRegistry runs) {
+            this.runs = runs;
+        }
+
+        @Override
+        public void onPartitionsAssigned(Map<TopicPartition, Long> assignments, ConsumerSeekCallback callback) {
+            callback.seekToBeginning(assignments.keySet());
         }
 
         @KafkaListener(topics = Topics.CHECKPOINTS, groupId = "leti-generator",

@@ -71,6 +71,12 @@ public final class LetiRun implements Runnable {
     private volatile String problem;
     private volatile boolean stopRequested;
     private long gradientSteps;
+    /** The last iteration whose checkpoint is loaded (0: the base model), where it lies, and whether its evaluation is done. */
+    private int completed;
+    private String modelPath;
+    private boolean evaluated;
+    /** A restart found this run's samples of {@code iteration} published already (then only its checkpoint is awaited). */
+    private boolean resumedPublished;
 
     public LetiRun(String id, RunRequest request, List<Task> tasks, List<Task> evaluationTasks, CandidateSink sink,
             CheckpointFetcher fetcher, GeneratorProperties properties, GeneratorMetrics metrics) {
@@ -83,6 +89,37 @@ public final class LetiRun implements Runnable {
         this.properties = properties;
         this.metrics = metrics;
         this.checkpoint = request.model();
+        this.modelPath = request.model();
+    }
+
+    /** A run a previous process saved; {@link #run()} goes on from where it was. */
+    static LetiRun resumed(SavedRun saved, List<Task> tasks, List<Task> evaluationTasks, CandidateSink sink,
+            CheckpointFetcher fetcher, GeneratorProperties properties, GeneratorMetrics metrics) {
+        LetiRun run = new LetiRun(saved.id(), saved.request(), tasks, evaluationTasks, sink, fetcher, properties, metrics);
+        run.stage = Stage.valueOf(saved.stage());
+        run.iteration = saved.iteration();
+        run.completed = saved.completed();
+        run.evaluated = saved.evaluated();
+        run.checkpoint = saved.checkpoint();
+        run.modelPath = saved.modelPath();
+        run.gradientSteps = saved.gradientSteps();
+        run.evaluations.addAll(saved.evaluations());
+        run.timeline.addAll(saved.timeline());
+        run.problem = saved.problem();
+        run.resumedPublished = saved.iteration() == saved.completed() + 1
+                && (run.stage == Stage.EXECUTING || run.stage == Stage.TRAINING);
+        return run;
+    }
+
+    /** Writes what a restart needs (see {@link SavedRun}). */
+    private void save() {
+        new SavedRun(id, request, stage.name(), iteration, completed, evaluated, checkpoint, modelPath, gradientSteps,
+                List.copyOf(evaluations), List.copyOf(timeline), problem).save(properties.state());
+    }
+
+    private void enter(Stage next) {
+        stage = next;
+        save();
     }
 
     public String id() {
@@ -121,73 +158,100 @@ public final class LetiRun implements Runnable {
 
     @Override
     public void run() {
-        stage = Stage.EVALUATING;
         LoadedModel model = null;
         try {
-            model = LoadedModel.load(0, request.model(), Path.of(request.model()), properties.device());
-            metrics.checkpoint(0);
-            evaluate(model, 0);
-            for (int next = 1; next <= request.iterations(); next++) {
+            if (stage == Stage.CREATED) {
+                enter(Stage.EVALUATING);
+            } else {
+                log.info("run {}: resuming at iteration {} ({}) from checkpoint {}", id, iteration, stage, checkpoint);
+            }
+            model = LoadedModel.load(completed, checkpoint, Path.of(modelPath), properties.device());
+            metrics.checkpoint(completed);
+            if (!evaluated) {
+                evaluateIfDue(model, completed);
+            }
+            for (int next = completed + 1; next <= request.iterations(); next++) {
                 if (stopRequested) {
-                    stage = Stage.STOPPED;
+                    enter(Stage.STOPPED);
                     return;
                 }
+                long iterationStarted = System.nanoTime();
+                long samplingEnded = iterationStarted;
+                boolean published = resumedPublished && next == iteration;
                 iteration = next;
                 trainingResults.clear();
                 passed.set(0);
                 sampled.set(0);
                 executionBusyMillis.reset();
                 firstPublished = 0;
-                long iterationStarted = System.nanoTime();
-                boolean reference = request.mode() == FeedbackMode.REFERENCE;
-                int samples = reference ? 1 : request.samplesPerTask();
-                sink.plan(new IterationPlan(id, next, request.mode(), request.model(), tasks.size() * samples,
-                        request.epochs(), request.batchSize(), request.learningRate(), request.regularizationRatio(),
-                        request.feedbackTokens()));
-                stage = Stage.SAMPLING;
-                if (reference) {
-                    for (Task task : tasks) { // the paper's ground-truth baseline: no sampling
-                        publish(Purpose.TRAIN, task, 0, task.referenceCompletion());
+                if (!published) {
+                    enter(Stage.SAMPLING);
+                    boolean reference = request.mode() == FeedbackMode.REFERENCE;
+                    int samples = reference ? 1 : request.samplesPerTask();
+                    // A re-sent plan (after a restart) is ignored by the trainer, as are candidates it has seen.
+                    sink.plan(new IterationPlan(id, next, request.mode(), request.model(), tasks.size() * samples,
+                            request.epochs(), request.batchSize(), request.learningRate(), request.regularizationRatio(),
+                            request.feedbackTokens()));
+                    if (reference) {
+                        for (Task task : tasks) { // the paper's ground-truth baseline: no sampling
+                            publish(Purpose.TRAIN, task, 0, task.referenceCompletion());
+                        }
+                    } else {
+                        sample(model, tasks, samples, Purpose.TRAIN, request.temperature(), request.topP());
                     }
+                    sink.flush();
+                    samplingEnded = System.nanoTime();
+                    enter(Stage.EXECUTING);
+                    long expected = (long) tasks.size() * samples;
+                    waitFor(() -> trainingResults.size() >= expected, "results of iteration " + next);
                 } else {
-                    sample(model, tasks, samples, Purpose.TRAIN, request.temperature(), request.topP());
+                    // Its samples went out before the restart; the executors and the trainer have them.
+                    log.info("run {}: iteration {} was sampled before the restart; waiting for its checkpoint", id, next);
                 }
-                sink.flush();
-                long samplingEnded = System.nanoTime();
-                stage = Stage.EXECUTING;
-                long expected = (long) tasks.size() * samples;
-                waitFor(() -> trainingResults.size() >= expected, "results of iteration " + next);
-                stage = Stage.TRAINING;
+                enter(Stage.TRAINING);
                 CheckpointAnnouncement announcement = awaitCheckpoint(next);
-                LoadedModel fresh = LoadedModel.load(next, announcement.uri(), fetched(announcement), properties.device());
+                Path fetched = fetched(announcement);
+                LoadedModel fresh = LoadedModel.load(next, announcement.uri(), fetched, properties.device());
                 LoadedModel previous = model;
                 model = fresh; // every later sample comes from the new checkpoint
                 previous.close();
                 checkpoint = announcement.uri();
+                modelPath = fetched.toString();
+                completed = next;
+                evaluated = false;
                 metrics.checkpoint(next);
                 gradientSteps += announcement.steps();
-                long executed = trainingResults.size();
-                timeline.add(new RunStatus.IterationStats(next, seconds(System.nanoTime() - iterationStarted),
-                        seconds(samplingEnded - iterationStarted), seconds(lastResult - firstPublished),
-                        executionBusyMillis.sum() / 1000, announcement.trainSeconds(), executed,
-                        executed == 0 ? 0 : passed.get() / (double) executed, announcement.loss(), announcement.steps()));
-                if (next % request.evaluationEvery() == 0 || next == request.iterations()) {
-                    stage = Stage.EVALUATING;
-                    evaluate(model, next);
+                if (!published) { // an interrupted iteration's stage times mean nothing
+                    long executed = trainingResults.size();
+                    timeline.add(new RunStatus.IterationStats(next, seconds(System.nanoTime() - iterationStarted),
+                            seconds(samplingEnded - iterationStarted), seconds(lastResult - firstPublished),
+                            executionBusyMillis.sum() / 1000, announcement.trainSeconds(), executed,
+                            executed == 0 ? 0 : passed.get() / (double) executed, announcement.loss(), announcement.steps()));
                 }
+                evaluateIfDue(model, next);
             }
-            stage = Stage.DONE;
+            enter(Stage.DONE);
         } catch (StoppedException e) {
-            stage = Stage.STOPPED;
+            enter(Stage.STOPPED);
         } catch (Exception e) {
             problem = e.getMessage();
-            stage = Stage.FAILED;
+            enter(Stage.FAILED);
             log.error("run {} failed: {}", id, e.getMessage(), e);
         } finally {
             if (model != null) {
                 model.close();
             }
         }
+    }
+
+    /** Evaluates after the base model, every {@code evaluationEvery} iterations and after the last. */
+    private void evaluateIfDue(LoadedModel model, int after) throws Exception {
+        if (after == 0 || after % request.evaluationEvery() == 0 || after == request.iterations()) {
+            enter(Stage.EVALUATING);
+            evaluate(model, after);
+        }
+        evaluated = true;
+        save();
     }
 
     /** Fetches and verifies an announced checkpoint; a bad one is refused and the run waits for a good one. */

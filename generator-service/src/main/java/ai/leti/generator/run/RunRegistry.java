@@ -11,6 +11,10 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.boot.context.event.ApplicationReadyEvent;
+import org.springframework.context.event.EventListener;
 import org.springframework.stereotype.Component;
 
 import ai.leti.common.messages.CheckpointAnnouncement;
@@ -30,6 +34,8 @@ import ai.leti.generator.metrics.GeneratorMetrics;
 @Component
 public class RunRegistry implements AutoCloseable {
 
+    private static final Logger log = LoggerFactory.getLogger(RunRegistry.class);
+
     private final Map<String, LetiRun> runs = new ConcurrentHashMap<>();
     private final ExecutorService threads = Executors.newCachedThreadPool(runnable -> {
         Thread thread = new Thread(runnable, "leti-run");
@@ -47,6 +53,43 @@ public class RunRegistry implements AutoCloseable {
         this.fetcher = fetcher;
         this.properties = properties;
         this.metrics = metrics;
+        load();
+    }
+
+    /** The runs a previous process saved: all of them answer {@code GET}; an active one goes on once the app is up. */
+    private void load() {
+        List<String> unreadable = new ArrayList<>();
+        for (SavedRun saved : SavedRun.loadAll(properties.state(), unreadable)) {
+            try {
+                List<Task> tasks = tasks("taskFile", saved.request().taskFile(), saved.request().split());
+                List<Task> evaluationTasks = tasks("evaluationFile", evaluationFile(saved.request()),
+                        saved.request().evaluationSplit());
+                runs.put(saved.id(), LetiRun.resumed(saved, tasks, evaluationTasks, sink, fetcher, properties, metrics));
+            } catch (InvalidRunException e) {
+                log.error("saved run {} cannot go on: {}", saved.id(), e.getMessage());
+                SavedRun failed = new SavedRun(saved.id(), saved.request(), "FAILED", saved.iteration(), saved.completed(),
+                        saved.evaluated(), saved.checkpoint(), saved.modelPath(), saved.gradientSteps(), saved.evaluations(),
+                        saved.timeline(), "after a restart: " + e.getMessage());
+                failed.save(properties.state());
+                runs.put(saved.id(), LetiRun.resumed(failed, List.of(), List.of(), sink, fetcher, properties, metrics));
+            }
+        }
+        unreadable.forEach(problem -> log.error("cannot read a saved run: {}", problem));
+    }
+
+    @EventListener(ApplicationReadyEvent.class)
+    public synchronized void resume() {
+        for (LetiRun run : runs.values()) {
+            if (run.active()) {
+                log.info("run {} was active when this generator stopped; it goes on", run.id());
+                threads.submit(run);
+            }
+        }
+    }
+
+    private static String evaluationFile(RunRequest request) {
+        return request.evaluationFile() == null || request.evaluationFile().isBlank() ? request.taskFile()
+                : request.evaluationFile();
     }
 
     /** Checks what the request points at, then registers the run; problems name the field. */
@@ -56,9 +99,7 @@ public class RunRegistry implements AutoCloseable {
             throw new InvalidRunException("model", "no checkpoint directory (config.json, tokenizer.json) at " + model);
         }
         List<Task> tasks = tasks("taskFile", request.taskFile(), request.split());
-        String evaluationFile = request.evaluationFile() == null || request.evaluationFile().isBlank()
-                ? request.taskFile() : request.evaluationFile();
-        List<Task> evaluationTasks = tasks("evaluationFile", evaluationFile, request.evaluationSplit());
+        List<Task> evaluationTasks = tasks("evaluationFile", evaluationFile(request), request.evaluationSplit());
         String id = request.name() + "-" + Long.toString(Instant.now().toEpochMilli(), 36);
         LetiRun run = new LetiRun(id, request, tasks, evaluationTasks, sink, fetcher, properties, metrics);
         runs.put(id, run);

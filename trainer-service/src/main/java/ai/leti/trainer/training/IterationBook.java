@@ -94,6 +94,9 @@ public class IterationBook {
     }
 
     private void accept(IterationPlan plan, boolean journal) {
+        if (journal && store.exists(plan.runId(), plan.iteration())) {
+            return; // trained already: a generator that restarted re-sends the plan of the iteration it was in
+        }
         Iteration iteration = iterations.computeIfAbsent(key(plan.runId(), plan.iteration()), key -> new Iteration());
         if (iteration.plan != null) {
             return; // a re-delivered plan
@@ -108,6 +111,9 @@ public class IterationBook {
     private void accept(ExecutionResult result, boolean journal) {
         if (result.purpose() != null && result.purpose().isEvaluation()) {
             return; // evaluation samples are the generator's business
+        }
+        if (journal && store.exists(result.runId(), result.iteration())) {
+            return; // a re-executed candidate of an iteration trained already
         }
         Iteration iteration = iterations.computeIfAbsent(key(result.runId(), result.iteration()), key -> new Iteration());
         if (iteration.handedOver || iteration.results.containsKey(result.candidateId())) {

@@ -42,8 +42,12 @@ public class LetiFineTuner {
 
     private static final Logger log = LoggerFactory.getLogger(LetiFineTuner.class);
 
-    /** What an iteration's training did. */
-    public record Outcome(double loss, int steps, long tokens, double seconds) {
+    /**
+     * What an iteration's training did.
+     *
+     * @param sequences the LETI training texts (one per executed program), regularization texts not counted
+     */
+    public record Outcome(double loss, int steps, int sequences, long tokens, double seconds) {
     }
 
     private final TrainerProperties properties;
@@ -101,7 +105,7 @@ public class LetiFineTuner {
                 trainer.save(out);
             }
             tokenizer.save(out);
-            return new Outcome(lastEpochLoss, steps, tokens, (System.nanoTime() - started) / 1e9);
+            return new Outcome(lastEpochLoss, steps, sequences.size(), tokens, (System.nanoTime() - started) / 1e9);
         }
     }
 

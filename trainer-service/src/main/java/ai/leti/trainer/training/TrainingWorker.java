@@ -1,6 +1,7 @@
 package ai.leti.trainer.training;
 
 import java.net.URI;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
@@ -12,6 +13,7 @@ import org.slf4j.LoggerFactory;
 import org.springframework.kafka.core.KafkaTemplate;
 import org.springframework.stereotype.Component;
 
+import ai.leti.common.json.Jsonl;
 import ai.leti.common.messages.CheckpointAnnouncement;
 import ai.leti.common.messages.IterationPlan;
 import ai.leti.common.messages.Topics;
@@ -28,6 +30,8 @@ import ai.leti.trainer.metrics.TrainerMetrics;
 public class TrainingWorker implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(TrainingWorker.class);
+    /** What the training of a checkpoint did, kept beside it so a re-announcement tells the same. */
+    static final String OUTCOME = "training_outcome.json";
 
     private final ExecutorService thread = Executors.newSingleThreadExecutor(runnable -> {
         Thread worker = new Thread(runnable, "leti-training");
@@ -56,13 +60,16 @@ public class TrainingWorker implements AutoCloseable {
     private void train(IterationBook.Iteration iteration) {
         IterationPlan plan = iteration.plan();
         try {
-            LetiFineTuner.Outcome outcome = new LetiFineTuner.Outcome(Double.NaN, 0, 0, 0);
+            Path checkpoint = store.checkpoint(plan.runId(), plan.iteration());
+            LetiFineTuner.Outcome outcome;
             if (!store.exists(plan.runId(), plan.iteration())) {
                 Path scratch = store.scratch(plan.runId(), plan.iteration());
                 outcome = fineTuner.fineTune(plan, iteration.results(), base(plan), scratch);
+                Files.writeString(scratch.resolve(OUTCOME), Jsonl.MAPPER.writeValueAsString(outcome));
                 store.publish(plan.runId(), plan.iteration(), scratch);
+            } else { // published before a crash, not announced: announce what that training did
+                outcome = Jsonl.MAPPER.readValue(Files.readString(checkpoint.resolve(OUTCOME)), LetiFineTuner.Outcome.class);
             }
-            Path checkpoint = store.checkpoint(plan.runId(), plan.iteration());
             Map<String, String> digests = store.digests(checkpoint);
             String uri = properties.publicUrl().replaceAll("/+$", "") + "/checkpoints/" + plan.runId() + "/" + plan.iteration();
             announcements.send(Topics.CHECKPOINTS, plan.runId(), new CheckpointAnnouncement(plan.runId(), plan.iteration(),
