@@ -151,6 +151,21 @@ class TrainerIT {
                 long optimizerSteps = Jsonl.MAPPER.readTree(fetch(URI.create(next.uri() + "/trainer_state.json")))
                         .get("step").asLong();
                 assertThat(optimizerSteps).isBetween(7L, 9L);
+
+                // A restarted generator re-sends an iteration trained already: nothing is journaled or trained again.
+                send(producer, Topics.ITERATIONS, "it", new IterationPlan("it", 1, FeedbackMode.TEXTUAL, base.toString(),
+                        SAMPLES, 2, 4, 1e-3, 0, 16));
+                for (int sample = 0; sample < SAMPLES; sample++) {
+                    send(producer, Topics.RESULTS, "t" + sample, result(1, sample, Purpose.TRAIN));
+                }
+                long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+                while (System.nanoTime() < deadline) {
+                    for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(500))) {
+                        assertThat(Jsonl.MAPPER.readValue(record.value(), CheckpointAnnouncement.class).iteration())
+                                .as("no second checkpoint of iteration 1").isNotEqualTo(1);
+                    }
+                }
+                assertThat(dir.resolve("store/it/iteration-1.journal.jsonl")).doesNotExist();
             }
         }
     }

@@ -27,10 +27,10 @@ public final class DemoCli implements Callable<Integer> {
     @Option(names = "--generator", defaultValue = "http://127.0.0.1:18081", description = "Generator base URL.")
     URI generator;
 
-    @Option(names = "--tasks", required = true, description = "Directory with train.jsonl and heldout.jsonl.")
+    @Option(names = "--tasks", description = "Directory with train.jsonl and heldout.jsonl.")
     Path tasks;
 
-    @Option(names = "--base", required = true, description = "The base checkpoint every mode starts from.")
+    @Option(names = "--base", description = "The base checkpoint every mode starts from.")
     Path base;
 
     @Option(names = "--out", required = true, description = "Run directory: statuses, summary.json, report.html, plots.")
@@ -47,6 +47,9 @@ public final class DemoCli implements Callable<Integer> {
 
     @Option(names = "--seed", defaultValue = "0")
     long seed;
+
+    @Option(names = "--report-only", description = "Write the report again from the statuses saved in --out; run nothing.")
+    boolean reportOnly;
 
     private final PrintStream log = System.err;
 
@@ -72,6 +75,26 @@ public final class DemoCli implements Callable<Integer> {
         RunClient client = new RunClient(generator);
         Map<String, RunStatus> finished = new LinkedHashMap<>();
         long started = System.nanoTime();
+        if (reportOnly) {
+            for (String mode : plan.modes()) {
+                Path saved = out.resolve(mode + "-status.json");
+                if (Files.exists(saved)) {
+                    finished.put(mode, Jsonl.MAPPER.readValue(Files.readString(saved), RunStatus.class));
+                }
+            }
+            if (finished.isEmpty()) {
+                throw new IllegalArgumentException("--report-only: no <mode>-status.json in " + out);
+            }
+            Path summary = out.resolve("summary.json");
+            double minutes = Files.exists(summary) ? Jsonl.MAPPER.readTree(Files.readString(summary)).path("minutes").asDouble() : 0;
+            DemoReport report = new DemoReport(out, plan, finished, minutes);
+            report.write();
+            log.printf("%s%nreport: %s%n", report.headline(), out.resolve("report.html").toAbsolutePath());
+            return 0;
+        }
+        if (tasks == null || base == null) {
+            throw new IllegalArgumentException("--tasks and --base are required (unless --report-only)");
+        }
         for (String mode : plan.modes()) {
             String request = plan.request(mode, base, tasks);
             Files.writeString(out.resolve(mode + "-request.json"), request);

@@ -160,15 +160,14 @@ final class DemoReport {
         return chart;
     }
 
+    /** The reward token's effect: held-out pass@1 after {@code <|good|>} minus after {@code <|bad|>}. */
     private XYChart rewardToken() {
-        XYChart chart = xy("Held-out pass@1 by reward token", "iteration", "held-out pass@1");
+        XYChart chart = xy("Reward token: pass@1 after <|good|> minus after <|bad|>", "iteration", "good - bad");
+        chart.getStyler().setYAxisMin(null);
         for (Map.Entry<String, RunStatus> run : runs.entrySet()) {
             List<RunStatus.Evaluation> evaluations = run.getValue().evaluations();
-            List<Double> x = evaluations.stream().map(e -> (double) e.iteration()).toList();
-            for (String condition : List.of("good", "bad", "plain")) {
-                chart.addSeries(run.getKey() + " " + condition, x,
-                        evaluations.stream().map(e -> e.passAt1().get(condition)).toList());
-            }
+            chart.addSeries(run.getKey(), evaluations.stream().map(e -> (double) e.iteration()).toList(),
+                    evaluations.stream().map(e -> e.passAt1().get("good") - e.passAt1().get("bad")).toList());
         }
         return chart;
     }
@@ -212,9 +211,9 @@ final class DemoReport {
     }
 
     private static XYChart xy(String title, String xTitle, String yTitle) {
-        XYChart chart = new XYChartBuilder().width(720).height(420).title(title).xAxisTitle(xTitle).yAxisTitle(yTitle).build();
+        XYChart chart = new XYChartBuilder().width(820).height(420).title(title).xAxisTitle(xTitle).yAxisTitle(yTitle).build();
         chart.getStyler().setYAxisMin(0.0);
-        chart.getStyler().setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.InsideNW);
+        chart.getStyler().setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.OutsideE);
         return chart;
     }
 

@@ -1,0 +1,75 @@
+package ai.leti.generator.demo;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import ai.leti.common.json.Jsonl;
+import ai.leti.generator.run.RunStatus;
+import tools.jackson.databind.JsonNode;
+
+class DemoReportTest {
+
+    @TempDir
+    Path out;
+
+    /** A finished run whose held-out pass@1 (good-conditioned) after each iteration is {@code series}. */
+    private static RunStatus run(String id, long stepsPerIteration, double... series) {
+        List<RunStatus.Evaluation> evaluations = new ArrayList<>();
+        List<RunStatus.IterationStats> timeline = new ArrayList<>();
+        for (int i = 0; i < series.length; i++) {
+            Map<String, Double> pass = Map.of("good", series[i], "bad", series[i] - 0.01, "plain", series[i]);
+            evaluations.add(new RunStatus.Evaluation(i, i * stepsPerIteration, pass,
+                    Map.of("good", Map.of("pass@1", series[i]), "bad", Map.of("pass@1", series[i] - 0.01), "plain",
+                            Map.of("pass@1", series[i])),
+                    Map.of("good", Map.of("assertion", 10 - i), "bad", Map.of(), "plain", Map.of("syntax", 3))));
+            if (i > 0) {
+                timeline.add(new RunStatus.IterationStats(i, 30, 5, 6, 4, 22, 816, 0.2 + i / 10.0, 0.3, (int) stepsPerIteration));
+            }
+        }
+        return new RunStatus(id, "DONE", series.length - 1, series.length - 1, 816, 816, 300, "c", evaluations, timeline, null);
+    }
+
+    @Test
+    void measuresTheStepsTextualNeedsToReachBinarysBest() {
+        Map<String, Object> efficiency = DemoReport.sampleEfficiency(run("t", 400, 0.24, 0.30, 0.45),
+                run("b", 400, 0.24, 0.20, 0.28));
+        assertThat(efficiency).containsEntry("binary_best", 0.28).containsEntry("binary_steps", 800L)
+                .containsEntry("textual_steps", 400L).containsEntry("ratio", 0.5).containsEntry("claim_holds", true);
+
+        Map<String, Object> never = DemoReport.sampleEfficiency(run("t", 400, 0.24, 0.20, 0.25),
+                run("b", 400, 0.24, 0.30, 0.28));
+        assertThat(never).containsEntry("textual_steps", null).containsEntry("ratio", null).containsEntry("claim_holds", false);
+    }
+
+    @Test
+    void writesTheSummaryThePlotsAndThePage() throws Exception {
+        Map<String, RunStatus> runs = new LinkedHashMap<>();
+        runs.put("textual", run("t", 408, 0.24, 0.35, 0.50));
+        runs.put("binary", run("b", 408, 0.24, 0.20, 0.26));
+        new DemoReport(out, DemoPlan.quick(0), runs, 3.5).write();
+
+        JsonNode summary = Jsonl.MAPPER.readTree(Files.readString(out.resolve("summary.json")));
+        assertThat(summary.at("/figures/textual_rise/base").asDouble()).isEqualTo(0.24);
+        assertThat(summary.at("/figures/textual_rise/last").asDouble()).isEqualTo(0.50);
+        assertThat(summary.at("/figures/sample_efficiency/ratio").asDouble()).isEqualTo(0.5);
+        assertThat(summary.at("/figures/reward_token_after_last_iteration/textual/good_minus_bad").asDouble())
+                .isCloseTo(0.01, org.assertj.core.data.Offset.offset(1e-9));
+        assertThat(summary.at("/figures/pipeline_overlap")).hasSize(4);
+        assertThat(summary.at("/modes/binary/held_out_pass_at_1").toString()).isEqualTo("[0.24,0.2,0.26]");
+        for (String plot : List.of("pass1-iterations", "pass1-steps", "reward-token", "error-categories", "train-pass-rate")) {
+            byte[] png = Files.readAllBytes(out.resolve(plot + ".png"));
+            assertThat(png).as(plot).startsWith((byte) 0x89, (byte) 'P', (byte) 'N', (byte) 'G');
+        }
+        String html = Files.readString(out.resolve("report.html"));
+        assertThat(html).contains("<img src=\"pass1-steps.png\"", "textual (run t)", "binary (run b)", "0.500");
+    }
+}
