@@ -1,17 +1,24 @@
 package ai.leti.generator.metrics;
 
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 
 import org.springframework.stereotype.Component;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
 
 /**
  * The generator's meters, named here only: {@code leti_generator_samples_total{purpose}},
  * {@code leti_generator_tokens_total}, {@code leti_generator_checkpoint_iteration},
- * {@code leti_generator_refused_checkpoints_total}.
+ * {@code leti_generator_refused_checkpoints_total}, {@code leti_generator_candidates_in_flight} (sampled, no verdict
+ * yet), and per feedback mode the last run's progress: {@code leti_generator_iteration{mode}},
+ * {@code leti_generator_heldout_pass_at_1{mode,condition}}, {@code leti_generator_sample_pass_rate{mode}}.
  */
 @Component
 public class GeneratorMetrics {
@@ -20,11 +27,17 @@ public class GeneratorMetrics {
     public static final String TOKENS = "leti.generator.tokens";
     public static final String CHECKPOINT_ITERATION = "leti.generator.checkpoint.iteration";
     public static final String REFUSED_CHECKPOINTS = "leti.generator.refused.checkpoints";
+    public static final String IN_FLIGHT = "leti.generator.candidates.in.flight";
+    public static final String ITERATION = "leti.generator.iteration";
+    public static final String HELD_OUT_PASS_AT_1 = "leti.generator.heldout.pass.at.1";
+    public static final String SAMPLE_PASS_RATE = "leti.generator.sample.pass.rate";
 
     private final MeterRegistry registry;
     private final Counter tokens;
     private final Counter refused;
     private final AtomicInteger checkpointIteration = new AtomicInteger();
+    private final AtomicLong inFlight = new AtomicLong();
+    private final Map<String, AtomicReference<Double>> gauges = new ConcurrentHashMap<>();
 
     public GeneratorMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -33,9 +46,35 @@ public class GeneratorMetrics {
                 .register(registry);
         Gauge.builder(CHECKPOINT_ITERATION, checkpointIteration, AtomicInteger::get)
                 .description("Iteration of the checkpoint being sampled from (0 = base model)").register(registry);
+        Gauge.builder(IN_FLIGHT, inFlight, AtomicLong::get)
+                .description("Candidates of the current iteration sampled and not yet executed").register(registry);
         for (String purpose : new String[] {"train", "eval_good", "eval_bad", "eval_plain"}) {
             samples(purpose);
         }
+    }
+
+    /** Held-out pass@1 of a run in this feedback mode, per condition ({@code good}, {@code bad}, {@code plain}). */
+    public void evaluation(String mode, int iteration, Map<String, Double> passAt1) {
+        gauge(ITERATION, "Iteration of the last evaluation of the latest run in this feedback mode", Tags.of("mode", mode))
+                .set((double) iteration);
+        passAt1.forEach((condition, value) -> gauge(HELD_OUT_PASS_AT_1, "Held-out pass@1 of the latest run in this mode",
+                Tags.of("mode", mode, "condition", condition)).set(value));
+    }
+
+    public void samplePassRate(String mode, double rate) {
+        gauge(SAMPLE_PASS_RATE, "Fraction of the last iteration's sampled programs that passed", Tags.of("mode", mode)).set(rate);
+    }
+
+    public void inFlight(long candidates) {
+        inFlight.set(Math.max(0, candidates));
+    }
+
+    private AtomicReference<Double> gauge(String name, String description, Tags tags) {
+        return gauges.computeIfAbsent(name + tags, key -> {
+            AtomicReference<Double> value = new AtomicReference<>(0.0);
+            Gauge.builder(name, value, AtomicReference::get).description(description).tags(tags).register(registry);
+            return value;
+        });
     }
 
     public void sample(String purpose, int generatedTokens) {

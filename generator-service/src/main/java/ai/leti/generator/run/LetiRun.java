@@ -146,6 +146,7 @@ public final class LetiRun implements Runnable {
         } else if (result.iteration() == iteration && trainingResults.putIfAbsent(result.candidateId(), result.passed()) == null) {
             lastResult = System.nanoTime();
             executionBusyMillis.add(result.durationMillis());
+            metrics.inFlight(sampled.get() - trainingResults.size());
             if (result.passed()) {
                 passed.incrementAndGet();
             }
@@ -227,6 +228,7 @@ public final class LetiRun implements Runnable {
                             seconds(samplingEnded - iterationStarted), seconds(lastResult - firstPublished),
                             executionBusyMillis.sum() / 1000, announcement.trainSeconds(), executed,
                             executed == 0 ? 0 : passed.get() / (double) executed, announcement.loss(), announcement.steps()));
+                    metrics.samplePassRate(mode(), executed == 0 ? 0 : passed.get() / (double) executed);
                 }
                 evaluateIfDue(model, next);
             }
@@ -354,6 +356,10 @@ public final class LetiRun implements Runnable {
         return first;
     }
 
+    private String mode() {
+        return request.mode().name().toLowerCase(java.util.Locale.ROOT);
+    }
+
     private static double seconds(long nanos) {
         return nanos / 1e9;
     }
@@ -365,7 +371,7 @@ public final class LetiRun implements Runnable {
         sink.candidate(new CandidateProgram(CandidateProgram.idOf(id, iteration, purpose, task.taskId(), index), id, iteration,
                 purpose, task.taskId(), index, task.prompt(), completion, task.tests(), request.timeoutSeconds()));
         if (purpose == Purpose.TRAIN) {
-            sampled.incrementAndGet();
+            metrics.inFlight(sampled.incrementAndGet() - trainingResults.size());
         }
     }
 
@@ -413,6 +419,7 @@ public final class LetiRun implements Runnable {
             categories.put(label, failures);
         }
         evaluations.add(new RunStatus.Evaluation(after, gradientSteps, passAt1, passAtK, categories));
+        metrics.evaluation(mode(), after, passAt1);
         log.info("run {} after iteration {} ({} gradient steps): pass@1 {}", id, after, gradientSteps, passAt1);
     }
 
