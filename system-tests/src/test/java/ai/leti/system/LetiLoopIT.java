@@ -13,11 +13,20 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Stream;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.springframework.kafka.test.EmbeddedKafkaBroker;
 import org.springframework.kafka.test.context.EmbeddedKafka;
 
@@ -25,12 +34,14 @@ import ai.djl.Device;
 import ai.djl.ndarray.types.DataType;
 import ai.leti.common.json.Jsonl;
 import ai.leti.common.messages.Topics;
+import ai.leti.common.tasks.MbppTask;
 import ai.leti.common.tasks.synthetic.SyntheticTasks;
 import ai.leti.model.CausalLm;
 import ai.leti.model.ModelConfig;
 import ai.leti.model.Models;
 import ai.leti.model.tokenizer.BpeTrainer;
 import ai.leti.model.tokenizer.LetiTokenizer;
+import ai.leti.system.deploy.MonitoringQueries;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
 
@@ -42,20 +53,23 @@ import tools.jackson.databind.node.ObjectNode;
  */
 @EmbeddedKafka(partitions = 2, topics = {Topics.CANDIDATES, Topics.RESULTS, Topics.ITERATIONS, Topics.CHECKPOINTS,
     Topics.CANDIDATES_DLT, Topics.RESULTS_DLT})
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class LetiLoopIT {
 
     private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
     private static final Path WORK = Path.of("target/system-tests").toAbsolutePath();
     private static final List<Process> services = new ArrayList<>();
     private static int generatorPort;
+    private static int executorPort;
+    private static int trainerPort;
     private static String[] generatorArguments;
     private static Process generator;
 
     @BeforeAll
     static void startServices(EmbeddedKafkaBroker broker) throws Exception {
         if (Files.exists(WORK)) { // runs saved by an earlier invocation would be resumed by the generator
-            try (java.util.stream.Stream<Path> old = Files.walk(WORK)) {
-                old.sorted(java.util.Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+            try (Stream<Path> old = Files.walk(WORK)) {
+                old.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
             }
         }
         Files.createDirectories(WORK);
@@ -63,11 +77,11 @@ class LetiLoopIT {
         Path taskDir = WORK.resolve("tasks");
         new SyntheticTasks.TaskSet(tasks.pretrain(), tasks.train().subList(0, 6), tasks.heldOut().subList(0, 4)).write(taskDir);
         // The same held-out tasks in HumanEval format: evaluation reads either format.
-        List<java.util.Map<String, Object>> humanEval = new ArrayList<>();
-        for (ai.leti.common.tasks.MbppTask task : tasks.heldOut().subList(0, 4)) {
+        List<Map<String, Object>> humanEval = new ArrayList<>();
+        for (MbppTask task : tasks.heldOut().subList(0, 4)) {
             String function = task.code().substring(4, task.code().indexOf('('));
             String signature = task.code().substring(0, task.code().indexOf('\n') + 1);
-            humanEval.add(java.util.Map.of("task_id", task.taskId(), "prompt", signature + "    \"\"\"" + task.text() + "\"\"\"\n",
+            humanEval.add(Map.of("task_id", task.taskId(), "prompt", signature + "    \"\"\"" + task.text() + "\"\"\"\n",
                     "canonical_solution", task.code().substring(signature.length()),
                     "test", "def check(candidate):\n" + String.join("\n", task.testList()).replace("assert " + function + "(",
                             "    assert candidate(") + "\n",
@@ -84,8 +98,8 @@ class LetiLoopIT {
             model.save(base);
         }
         String brokers = "--spring.kafka.bootstrap-servers=" + broker.getBrokersAsString();
-        int executorPort = freePort();
-        int trainerPort = freePort();
+        executorPort = freePort();
+        trainerPort = freePort();
         generatorPort = freePort();
         start("executor-service", brokers, "--server.port=" + executorPort, "--leti.executor.partitions=2");
         start("trainer-service", brokers, "--server.port=" + trainerPort, "--leti.trainer.store=" + WORK.resolve("store"),
@@ -129,6 +143,7 @@ class LetiLoopIT {
     }
 
     @Test
+    @Order(1)
     void runsTwoIterationsFromSamplesToCheckpointsToEvaluation() throws Exception {
         String request = request("loop");
         HttpResponse<String> created = post("/runs", request);
@@ -154,7 +169,7 @@ class LetiLoopIT {
         JsonNode evaluations = done.get("evaluations");
         assertThat(evaluations).hasSize(3); // the base model, then after each iteration
         for (JsonNode evaluation : evaluations) {
-            assertThat(evaluation.get("passAt1").properties()).extracting(java.util.Map.Entry::getKey)
+            assertThat(evaluation.get("passAt1").properties()).extracting(Map.Entry::getKey)
                     .containsExactly("good", "bad", "plain");
         }
         assertThat(evaluations.get(2).get("gradientSteps").asLong()).isGreaterThan(evaluations.get(1).get("gradientSteps").asLong());
@@ -167,6 +182,7 @@ class LetiLoopIT {
      * This run evaluates on HumanEval-format tasks.
      */
     @Test
+    @Order(2)
     void goesOnWhereItWasAfterTheGeneratorIsKilled() throws Exception {
         HttpResponse<String> created = post("/runs", request("restart").replace("heldout.jsonl", "heldout-humaneval.jsonl"));
         assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
@@ -194,6 +210,30 @@ class LetiLoopIT {
         for (int iteration = 1; iteration <= 2; iteration++) {
             assertThat(trainerLog.split("run " + id + " iteration " + iteration + ": checkpoint ", -1))
                     .as("iteration %d trained and announced once", iteration).hasSize(2);
+        }
+    }
+
+    /**
+     * Every metric the Grafana dashboards and the alert rules in {@code monitoring/} read is exported by the
+     * services (scraped after the runs above, so the per-mode gauges exist).
+     */
+    @Test
+    @Order(3)
+    void exportsEveryMetricTheDashboardsAndAlertsRead() throws Exception {
+        Set<String> exported = new TreeSet<>(List.of("up", "ALERTS")); // Prometheus' own
+        for (int port : new int[] {executorPort, trainerPort, generatorPort}) {
+            for (String line : get(port, "/actuator/prometheus").split("\n")) {
+                if (!line.isBlank() && !line.startsWith("#")) {
+                    exported.add(line.split("[{ ]", 2)[0]);
+                }
+            }
+        }
+        Map<String, String> queries = new LinkedHashMap<>(MonitoringQueries.dashboardExpressions());
+        queries.putAll(MonitoringQueries.ruleExpressions());
+        assertThat(queries).hasSizeGreaterThan(20);
+        for (Map.Entry<String, String> query : queries.entrySet()) {
+            assertThat(exported).as(query.getKey() + ": " + query.getValue())
+                    .containsAll(MonitoringQueries.metricNames(query.getValue()));
         }
     }
 

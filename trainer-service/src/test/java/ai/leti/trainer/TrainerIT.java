@@ -170,6 +170,18 @@ class TrainerIT {
         }
     }
 
+    @Test
+    void refusesToStartOnAnInvalidSettingAndNamesIt() {
+        Throwable failure = org.assertj.core.api.Assertions.catchThrowable(() -> new SpringApplicationBuilder(
+                TrainerApplication.class).run("--spring.kafka.bootstrap-servers=" + brokers, "--server.port=0",
+                        "--leti.trainer.store=" + dir.resolve("store"), "--leti.trainer.public-url= "));
+        StringBuilder messages = new StringBuilder();
+        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+            messages.append(cause.getMessage()).append('\n');
+        }
+        assertThat(messages.toString()).contains("leti.trainer").contains("publicUrl");
+    }
+
     private static CheckpointAnnouncement awaitAnnouncement(KafkaConsumer<String, String> consumer, int iteration) {
         CheckpointAnnouncement[] found = new CheckpointAnnouncement[1];
         await().atMost(Duration.ofSeconds(120)).until(() -> {
