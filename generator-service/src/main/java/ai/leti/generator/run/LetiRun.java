@@ -34,6 +34,7 @@ import ai.leti.generator.config.GeneratorProperties;
 import ai.leti.generator.metrics.GeneratorMetrics;
 import ai.leti.model.sampling.Sampler;
 import ai.leti.model.sampling.SamplingSettings;
+import ai.leti.model.sampling.StopSequences;
 
 /**
  * One LETI run, driven on a thread of its own: evaluate the base model, then per iteration sample every training
@@ -314,6 +315,7 @@ public final class LetiRun implements Runnable {
             }
         }
         Sampler sampler = new Sampler(model.model(), model.tokenizer().endOfText());
+        StopSequences stop = new StopSequences(properties.stop());
         for (int start = 0; start < items.size(); start += properties.samplingBatch()) {
             if (stopRequested) {
                 throw new StoppedException();
@@ -325,12 +327,10 @@ public final class LetiRun implements Runnable {
             }
             long seed = request.seed() * 1_000_003L + iteration * 10_007L + purpose.ordinal() * 101L + start;
             sampler.generate(prompts, new SamplingSettings(temperature, topP, request.maxNewTokens(), seed, true),
-                    generated -> stopIndex(model.tokenizer().decode(generated)) >= 0,
+                    generated -> stop.indexIn(model.tokenizer().decode(generated)) >= 0,
                     completion -> {
                         Item item = chunk.get(completion.index());
-                        String text = model.tokenizer().decode(completion.tokens());
-                        int stop = stopIndex(text);
-                        publish(purpose, item.task(), item.index(), stop >= 0 ? text.substring(0, stop) : text);
+                        publish(purpose, item.task(), item.index(), stop.cut(model.tokenizer().decode(completion.tokens())));
                         metrics.sample(purpose.name().toLowerCase(java.util.Locale.ROOT), completion.tokens().length);
                     });
         }
@@ -345,16 +345,6 @@ public final class LetiRun implements Runnable {
         };
     }
 
-    private int stopIndex(String text) {
-        int first = -1;
-        for (String stop : properties.stop()) {
-            int at = text.indexOf(stop);
-            if (at >= 0 && (first < 0 || at < first)) {
-                first = at;
-            }
-        }
-        return first;
-    }
 
     private String mode() {
         return request.mode().name().toLowerCase(java.util.Locale.ROOT);

@@ -17,6 +17,7 @@ import ai.leti.model.CausalLm;
 import ai.leti.model.Models;
 import ai.leti.model.sampling.Sampler;
 import ai.leti.model.sampling.SamplingSettings;
+import ai.leti.model.sampling.StopSequences;
 import ai.leti.model.tokenizer.LetiTokenizer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -85,17 +86,14 @@ final class GenerateCommand implements Callable<Integer> {
         try (LetiTokenizer tokenizer = LetiTokenizer.open(model);
              CausalLm lm = Models.load(model, Device.fromName(device), DataType.FLOAT32, tokenizer.size())) {
             Sampler sampler = new Sampler(lm, tokenizer.endOfText());
+            StopSequences stop = new StopSequences(stops);
             for (int start = 0; start < items.size(); start += batch) {
                 List<Task> chunk = items.subList(start, Math.min(items.size(), start + batch));
                 List<int[]> prompts = chunk.stream().map(task -> tokenizer.encode(prefix() + task.prompt())).toList();
                 String[] completions = new String[chunk.size()];
                 sampler.generate(prompts, new SamplingSettings(temperature, topP, maxNewTokens, seed + start, true),
-                        generated -> stop(tokenizer.decode(generated)) >= 0,
-                        completion -> {
-                            String text = tokenizer.decode(completion.tokens());
-                            int cut = stop(text);
-                            completions[completion.index()] = cut >= 0 ? text.substring(0, cut) : text;
-                        });
+                        generated -> stop.indexIn(tokenizer.decode(generated)) >= 0,
+                        completion -> completions[completion.index()] = stop.cut(tokenizer.decode(completion.tokens())));
                 for (int i = 0; i < chunk.size(); i++) {
                     Map<String, Object> row = new LinkedHashMap<>();
                     row.put("task_id", chunk.get(i).taskId());
@@ -117,16 +115,5 @@ final class GenerateCommand implements Callable<Integer> {
             case GOOD -> LetiFormat.GOOD;
             case BAD -> LetiFormat.BAD;
         };
-    }
-
-    private int stop(String text) {
-        int first = -1;
-        for (String stop : stops) {
-            int at = text.indexOf(stop);
-            if (at >= 0 && (first < 0 || at < first)) {
-                first = at;
-            }
-        }
-        return first;
     }
 }

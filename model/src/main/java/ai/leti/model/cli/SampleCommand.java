@@ -12,6 +12,7 @@ import ai.leti.model.Models;
 import ai.leti.model.sampling.Completion;
 import ai.leti.model.sampling.Sampler;
 import ai.leti.model.sampling.SamplingSettings;
+import ai.leti.model.sampling.StopSequences;
 import ai.leti.model.tokenizer.LetiTokenizer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -54,22 +55,13 @@ final class SampleCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("--prompt: encodes to no tokens");
             }
             String[] text = new String[1];
+            StopSequences stop = new StopSequences(stops);
             new Sampler(lm, tokenizer.endOfText()).generate(List.of(ids), settings,
-                    generated -> stops.stream().anyMatch(tokenizer.decode(generated)::contains),
-                    (Completion completion) -> text[0] = truncate(tokenizer.decode(completion.tokens())));
+                    generated -> stop.indexIn(tokenizer.decode(generated)) >= 0,
+                    (Completion completion) -> text[0] = stop.cut(tokenizer.decode(completion.tokens())));
             System.out.println(text[0]);
         }
         return 0;
     }
 
-    private String truncate(String completion) {
-        int cut = completion.length();
-        for (String stop : stops) {
-            int at = completion.indexOf(stop);
-            if (at >= 0) {
-                cut = Math.min(cut, at);
-            }
-        }
-        return completion.substring(0, cut);
-    }
 }
