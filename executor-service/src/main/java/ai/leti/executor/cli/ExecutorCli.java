@@ -5,7 +5,7 @@ import picocli.CommandLine.Command;
 
 /** {@code ./leti evaluate} and {@code ./leti bench executor}: the sandbox used from the shell, without Kafka. */
 @Command(name = "leti", mixinStandardHelpOptions = true,
-        subcommands = {EvaluateCommand.class, ExecutorBenchCommand.class, FleetDemoCommand.class},
+        subcommands = {EvaluateCommand.class, ExecutorBenchCommand.class, FleetDemoCommand.class, HostileCommand.class},
         description = "Runs programs in the LETI sandbox from the command line.")
 public final class ExecutorCli {
 
