@@ -59,6 +59,7 @@ class LetiLoopIT {
     private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
     private static final Path WORK = Path.of("target/system-tests").toAbsolutePath();
     private static final List<Process> services = new ArrayList<>();
+    private static final String TOKEN = "system-test-token-" + java.util.UUID.randomUUID();
     private static int generatorPort;
     private static int executorPort;
     private static int trainerPort;
@@ -106,7 +107,8 @@ class LetiLoopIT {
                 "--leti.trainer.public-url=http://127.0.0.1:" + trainerPort,
                 "--leti.trainer.regularization-corpus=" + taskDir.resolve("pretrain.jsonl"));
         generatorArguments = new String[] {brokers, "--server.port=" + generatorPort,
-            "--leti.generator.state=" + WORK.resolve("generator"), "--leti.generator.wait-timeout=5m"};
+            "--leti.generator.state=" + WORK.resolve("generator"), "--leti.generator.wait-timeout=5m",
+            "--leti.generator.api-token=" + TOKEN};
         generator = start("generator-service", generatorArguments);
         for (int port : new int[] {executorPort, trainerPort, generatorPort}) {
             await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(1)).ignoreExceptions()
@@ -250,7 +252,8 @@ class LetiLoopIT {
 
     private static HttpResponse<String> post(String path, String body) throws Exception {
         return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + generatorPort + path))
-                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+                .header("Content-Type", "application/json").header("Authorization", "Bearer " + TOKEN)
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(),
                 HttpResponse.BodyHandlers.ofString());
     }
 

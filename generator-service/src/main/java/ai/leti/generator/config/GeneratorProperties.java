@@ -20,6 +20,9 @@ import org.springframework.validation.annotation.Validated;
  * @param samplingBatch  prompts sampled together
  * @param stop           stop sequences that end a completion (the rest of a program is not the model's to write)
  * @param waitTimeout    how long a stage waits for results or a checkpoint before the run fails
+ * @param apiToken       the bearer token the mutating endpoints require; when blank, one is made at start and
+ *                       written to {@code <state>/api-token} (readable by the owner only). Never logged.
+ * @param maxRequestBytes the largest request body accepted (413 above it)
  */
 @Validated
 @ConfigurationProperties("leti.generator")
@@ -28,5 +31,14 @@ public record GeneratorProperties(
         @NotBlank @DefaultValue("cpu") String device,
         @Min(1) @DefaultValue("64") int samplingBatch,
         @DefaultValue({"\nassert", "\n\"\"\"", "\nif __name__", "\nprint("}) List<String> stop,
-        @NotNull @DefaultValue("30m") Duration waitTimeout) {
+        @NotNull @DefaultValue("30m") Duration waitTimeout,
+        String apiToken,
+        @Min(1024) @DefaultValue("65536") int maxRequestBytes) {
+
+    @Override
+    public String toString() { // the token stays out of logs and actuator output
+        return "GeneratorProperties[state=" + state + ", device=" + device + ", samplingBatch=" + samplingBatch
+                + ", waitTimeout=" + waitTimeout + ", apiToken=" + (apiToken == null || apiToken.isBlank() ? "(generated)" : "****")
+                + ", maxRequestBytes=" + maxRequestBytes + "]";
+    }
 }

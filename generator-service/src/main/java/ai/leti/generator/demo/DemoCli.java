@@ -48,6 +48,10 @@ public final class DemoCli implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "0")
     long seed;
 
+    @Option(names = "--token-file", description = "File holding the generator's API token "
+            + "(default: $LETI_GENERATOR_API_TOKEN, else <generator state>/api-token as --token-file names it).")
+    Path tokenFile;
+
     @Option(names = "--report-only", description = "Write the report again from the statuses saved in --out; run nothing.")
     boolean reportOnly;
 
@@ -72,7 +76,7 @@ public final class DemoCli implements Callable<Integer> {
             }
         }
         Files.createDirectories(out);
-        RunClient client = new RunClient(generator);
+        RunClient client = reportOnly ? null : new RunClient(generator, token());
         Map<String, RunStatus> finished = new LinkedHashMap<>();
         long started = System.nanoTime();
         if (reportOnly) {
@@ -112,6 +116,17 @@ public final class DemoCli implements Callable<Integer> {
         report.write();
         log.printf("%n%s%nreport: %s%n", report.headline(), out.resolve("report.html").toAbsolutePath());
         return 0;
+    }
+
+    private String token() throws java.io.IOException {
+        if (tokenFile != null) {
+            return Files.readString(tokenFile).strip();
+        }
+        String token = System.getenv("LETI_GENERATOR_API_TOKEN");
+        if (token == null || token.isBlank()) {
+            throw new IllegalArgumentException("the generator's API token: set LETI_GENERATOR_API_TOKEN or give --token-file");
+        }
+        return token.strip();
     }
 
     /** Polls the run until it ends, printing each stage change and each evaluation as it lands. */

@@ -15,18 +15,21 @@ final class RunClient {
 
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
     private final URI base;
+    private final String token;
 
-    RunClient(URI base) {
+    /** @param token the generator's API token (its mutating endpoints need it) */
+    RunClient(URI base, String token) {
         this.base = base;
+        this.token = token;
     }
 
     /** Creates and starts a run; returns its id. */
     String start(String requestJson) throws IOException, InterruptedException {
         RunStatus created = send(HttpRequest.newBuilder(base.resolve("/runs"))
-                .header("Content-Type", "application/json")
+                .header("Content-Type", "application/json").header("Authorization", "Bearer " + token)
                 .POST(HttpRequest.BodyPublishers.ofString(requestJson)), 201);
         send(HttpRequest.newBuilder(base.resolve("/runs/" + created.id() + "/start"))
-                .POST(HttpRequest.BodyPublishers.noBody()), 202);
+                .header("Authorization", "Bearer " + token).POST(HttpRequest.BodyPublishers.noBody()), 202);
         return created.id();
     }
 

@@ -1,0 +1,102 @@
+package ai.leti.generator.api;
+
+import java.io.IOException;
+import java.util.Set;
+
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.ProblemDetail;
+import org.springframework.stereotype.Component;
+import org.springframework.web.filter.OncePerRequestFilter;
+
+import ai.leti.common.json.Jsonl;
+import ai.leti.generator.config.GeneratorProperties;
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+
+/**
+ * In front of the REST API: a request body larger than {@code leti.generator.max-request-bytes} gets 413, and every
+ * mutating request under {@code /runs} needs {@code Authorization: Bearer <token>} (401 otherwise). Reading runs,
+ * the OpenAPI document and the actuator stay open (probes and Prometheus need no secret).
+ */
+@Component
+class ApiGuard extends OncePerRequestFilter {
+
+    private static final Set<String> MUTATING = Set.of("POST", "PUT", "PATCH", "DELETE");
+
+    private final ApiToken token;
+    private final long maxBytes;
+
+    ApiGuard(ApiToken token, GeneratorProperties properties) {
+        this.token = token;
+        this.maxBytes = properties.maxRequestBytes();
+    }
+
+    @Override
+    protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
+            throws ServletException, IOException {
+        if (request.getContentLengthLong() > maxBytes) {
+            refuse(response, HttpStatus.CONTENT_TOO_LARGE, "request body over " + maxBytes + " bytes");
+            return;
+        }
+        String path = request.getRequestURI().substring(request.getContextPath().length());
+        if (MUTATING.contains(request.getMethod()) && (path.equals("/runs") || path.startsWith("/runs/"))
+                && !token.accepts(request.getHeader(HttpHeaders.AUTHORIZATION))) {
+            response.setHeader(HttpHeaders.WWW_AUTHENTICATE, "Bearer realm=\"leti\"");
+            refuse(response, HttpStatus.UNAUTHORIZED, "missing or invalid bearer token");
+            return;
+        }
+        chain.doFilter(request.getContentLengthLong() < 0 ? new Bounded(request, maxBytes) : request, response);
+    }
+
+    /** A body without a length (chunked) is cut off after the limit: reading past it fails, and the request gets 400. */
+    private static final class Bounded extends jakarta.servlet.http.HttpServletRequestWrapper {
+        private final long limit;
+
+        Bounded(HttpServletRequest request, long limit) {
+            super(request);
+            this.limit = limit;
+        }
+
+        @Override
+        public jakarta.servlet.ServletInputStream getInputStream() throws IOException {
+            jakarta.servlet.ServletInputStream in = super.getInputStream();
+            return new jakarta.servlet.ServletInputStream() {
+                private long read;
+
+                @Override
+                public int read() throws IOException {
+                    int b = in.read();
+                    if (b >= 0 && ++read > limit) {
+                        throw new IOException("request body over " + limit + " bytes");
+                    }
+                    return b;
+                }
+
+                @Override
+                public boolean isFinished() {
+                    return in.isFinished();
+                }
+
+                @Override
+                public boolean isReady() {
+                    return in.isReady();
+                }
+
+                @Override
+                public void setReadListener(jakarta.servlet.ReadListener listener) {
+                    in.setReadListener(listener);
+                }
+            };
+        }
+    }
+
+    private static void refuse(HttpServletResponse response, HttpStatus status, String detail) throws IOException {
+        response.setStatus(status.value());
+        response.setContentType(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
+        response.getWriter().write(Jsonl.MAPPER.writeValueAsString(ProblemDetail.forStatusAndDetail(status, detail)));
+    }
+}
