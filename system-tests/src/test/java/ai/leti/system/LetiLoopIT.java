@@ -33,8 +33,12 @@ import org.springframework.kafka.test.context.EmbeddedKafka;
 import ai.djl.Device;
 import ai.djl.ndarray.types.DataType;
 import ai.leti.common.json.Jsonl;
+import ai.leti.common.messages.CandidateProgram;
+import ai.leti.common.messages.Purpose;
 import ai.leti.common.messages.Topics;
 import ai.leti.common.tasks.MbppTask;
+import ai.leti.common.tasks.Task;
+import ai.leti.common.tasks.TaskFiles;
 import ai.leti.common.tasks.synthetic.SyntheticTasks;
 import ai.leti.model.CausalLm;
 import ai.leti.model.ModelConfig;
@@ -63,8 +67,9 @@ class LetiLoopIT {
     private static int generatorPort;
     private static int executorPort;
     private static int trainerPort;
-    private static String[] generatorArguments;
-    private static Process generator;
+    /** Each service's command-line arguments and its running process, so a test can kill and restart it. */
+    private static final Map<String, String[]> arguments = new java.util.HashMap<>();
+    private static final Map<String, Process> running = new java.util.HashMap<>();
 
     @BeforeAll
     static void startServices(EmbeddedKafkaBroker broker) throws Exception {
@@ -102,32 +107,41 @@ class LetiLoopIT {
         executorPort = freePort();
         trainerPort = freePort();
         generatorPort = freePort();
-        start("executor-service", brokers, "--server.port=" + executorPort, "--leti.executor.partitions=2");
-        start("trainer-service", brokers, "--server.port=" + trainerPort, "--leti.trainer.store=" + WORK.resolve("store"),
-                "--leti.trainer.public-url=http://127.0.0.1:" + trainerPort,
-                "--leti.trainer.regularization-corpus=" + taskDir.resolve("pretrain.jsonl"));
-        generatorArguments = new String[] {brokers, "--server.port=" + generatorPort,
+        arguments.put("executor-service", new String[] {brokers, "--server.port=" + executorPort,
+            "--leti.executor.partitions=2"});
+        arguments.put("trainer-service", new String[] {brokers, "--server.port=" + trainerPort,
+            "--leti.trainer.store=" + WORK.resolve("store"), "--leti.trainer.public-url=http://127.0.0.1:" + trainerPort,
+            "--leti.trainer.regularization-corpus=" + taskDir.resolve("pretrain.jsonl")});
+        arguments.put("generator-service", new String[] {brokers, "--server.port=" + generatorPort,
             "--leti.generator.state=" + WORK.resolve("generator"), "--leti.generator.wait-timeout=5m",
-            "--leti.generator.api-token=" + TOKEN};
-        generator = start("generator-service", generatorArguments);
+            "--leti.generator.api-token=" + TOKEN});
+        for (String service : arguments.keySet()) {
+            start(service);
+        }
         for (int port : new int[] {executorPort, trainerPort, generatorPort}) {
             await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(1)).ignoreExceptions()
                     .until(() -> get(port, "/actuator/health/readiness").contains("UP"));
         }
     }
 
-    private static Process start(String service, String... arguments) throws IOException {
+    /** kill -9, then the same command again. */
+    private static void killAndRestart(String service) throws Exception {
+        running.get(service).destroyForcibly().waitFor();
+        start(service);
+    }
+
+    private static void start(String service) throws IOException {
         Path jar = ROOT.resolve(service).resolve("target").resolve(service + "-0.1.0-SNAPSHOT.jar");
         assertThat(jar).as("the service is packaged before this module runs").exists();
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx1g", "-jar", jar.toString()));
-        command.addAll(List.of(arguments));
+        command.addAll(List.of(arguments.get(service)));
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(WORK.resolve(service + ".log").toFile()));
         builder.environment().put("DJL_OFFLINE", "true");
         Process process = builder.start();
         services.add(process);
-        return process;
+        running.put(service, process);
     }
 
     @AfterAll
@@ -192,8 +206,7 @@ class LetiLoopIT {
         assertThat(post("/runs/" + id + "/start", "").statusCode()).isEqualTo(202);
         await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(50))
                 .until(() -> Jsonl.MAPPER.readTree(get(generatorPort, "/runs/" + id)).get("iteration").asInt() >= 1);
-        generator.destroyForcibly().waitFor();
-        generator = start("generator-service", generatorArguments);
+        killAndRestart("generator-service");
 
         JsonNode[] status = new JsonNode[1];
         await().atMost(Duration.ofMinutes(8)).pollInterval(Duration.ofSeconds(2)).ignoreExceptions().until(() -> {
@@ -219,8 +232,57 @@ class LetiLoopIT {
      * Every metric the Grafana dashboards and the alert rules in {@code monitoring/} read is exported by the
      * services (scraped after the runs above, so the per-mode gauges exist).
      */
+    /**
+     * kill -9 of the executor during the first iteration and of the trainer during the second, each restarted at
+     * once: the run finishes, and each iteration is trained on exactly the programs it sampled, one result each
+     * (the digest of the trained candidate ids equals that of the plan's).
+     */
     @Test
     @Order(3)
+    void losesAndDoublesNothingWhenTheExecutorAndTheTrainerAreKilledMidRun() throws Exception {
+        int samples = 4;
+        HttpResponse<String> created = post("/runs", request("faults").replace("\"samplesPerTask\": 2", "\"samplesPerTask\": " + samples));
+        assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+        String id = Jsonl.MAPPER.readTree(created.body()).get("id").asString();
+        assertThat(post("/runs/" + id + "/start", "").statusCode()).isEqualTo(202);
+        await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(50))
+                .until(() -> Jsonl.MAPPER.readTree(get(generatorPort, "/runs/" + id)).get("iteration").asInt() >= 1);
+        killAndRestart("executor-service");
+        await().atMost(Duration.ofMinutes(5)).pollInterval(Duration.ofMillis(50)).ignoreExceptions()
+                .until(() -> Jsonl.MAPPER.readTree(get(generatorPort, "/runs/" + id)).get("iteration").asInt() >= 2);
+        killAndRestart("trainer-service");
+
+        JsonNode[] status = new JsonNode[1];
+        await().atMost(Duration.ofMinutes(8)).pollInterval(Duration.ofSeconds(2)).ignoreExceptions().until(() -> {
+            status[0] = Jsonl.MAPPER.readTree(get(generatorPort, "/runs/" + id));
+            assertThat(status[0].get("stage").asString()).as(status[0].toString()).isNotIn("FAILED", "STOPPED");
+            return status[0].get("stage").asString().equals("DONE");
+        });
+        assertThat(status[0].get("evaluations")).extracting(e -> e.get("iteration").asInt()).containsExactly(0, 1, 2);
+        List<String> tasks = TaskFiles.read(WORK.resolve("tasks").resolve("train.jsonl")).values().stream().map(Task::taskId).toList();
+        for (int iteration = 1; iteration <= 2; iteration++) {
+            List<String> ids = new ArrayList<>();
+            for (String task : tasks) {
+                for (int sample = 0; sample < samples; sample++) {
+                    ids.add(CandidateProgram.idOf(id, iteration, Purpose.TRAIN, task, sample));
+                }
+            }
+            JsonNode outcome = Jsonl.MAPPER.readTree(Files.readString(
+                    WORK.resolve("store").resolve(id).resolve("iteration-" + iteration).resolve("training_outcome.json")));
+            assertThat(outcome.get("sequences").asInt()).as("iteration %d: one result per candidate", iteration)
+                    .isEqualTo(tasks.size() * samples);
+            assertThat(outcome.get("candidates").asString()).as("iteration %d trained on exactly its candidates", iteration)
+                    .isEqualTo(sha256(String.join("\n", ids.stream().sorted().toList())));
+        }
+    }
+
+    private static String sha256(String text) throws Exception {
+        return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                .digest(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    }
+
+    @Test
+    @Order(4)
     void exportsEveryMetricTheDashboardsAndAlertsRead() throws Exception {
         Set<String> exported = new TreeSet<>(List.of("up", "ALERTS")); // Prometheus' own
         for (int port : new int[] {executorPort, trainerPort, generatorPort}) {

@@ -45,9 +45,10 @@ public class LetiFineTuner {
     /**
      * What an iteration's training did.
      *
-     * @param sequences the LETI training texts (one per executed program), regularization texts not counted
+     * @param sequences  the LETI training texts (one per executed program), regularization texts not counted
+     * @param candidates SHA-256 of the sorted candidate ids trained on: two trainings on the same programs agree
      */
-    public record Outcome(double loss, int steps, int sequences, long tokens, double seconds) {
+    public record Outcome(double loss, int steps, int sequences, String candidates, long tokens, double seconds) {
     }
 
     private final TrainerProperties properties;
@@ -105,7 +106,19 @@ public class LetiFineTuner {
                 trainer.save(out);
             }
             tokenizer.save(out);
-            return new Outcome(lastEpochLoss, steps, sequences.size(), tokens, (System.nanoTime() - started) / 1e9);
+            return new Outcome(lastEpochLoss, steps, sequences.size(), digest(results), tokens,
+                    (System.nanoTime() - started) / 1e9);
+        }
+    }
+
+    /** SHA-256 of the sorted candidate ids, one per line. */
+    static String digest(List<ExecutionResult> results) {
+        String ids = results.stream().map(ExecutionResult::candidateId).sorted().collect(java.util.stream.Collectors.joining("\n"));
+        try {
+            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(ids.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
         }
     }
 
