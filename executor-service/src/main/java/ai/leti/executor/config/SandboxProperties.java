@@ -5,6 +5,7 @@ import java.time.Duration;
 
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotNull;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
@@ -30,10 +31,13 @@ public record SandboxProperties(
         @Min(1L << 20) @DefaultValue("268435456") long scratchBytes,
         @Min(1000) @DefaultValue("61000") int sandboxUidBase,
         @NotNull @DefaultValue("1s") Duration deprioritizeAfter,
-        @NotNull @DefaultValue("30s") Duration startTimeout) {
+        @NotNull @DefaultValue("30s") Duration startTimeout,
+        @NotBlank @DefaultValue(SandboxSettings.DEFAULT_DOCKER_IMAGE) String dockerImage,
+        @DefaultValue("") String dockerRuntime) {
 
     public SandboxSettings toSettings() {
         return new SandboxSettings(python, workers, timeout, isolation, seccomp, memoryBytes, maxProcesses,
-                maxOutputBytes, maxOpenFiles, scratchBytes, sandboxUidBase, deprioritizeAfter, startTimeout);
+                maxOutputBytes, maxOpenFiles, scratchBytes, sandboxUidBase, deprioritizeAfter, startTimeout, dockerImage,
+                dockerRuntime);
     }
 }

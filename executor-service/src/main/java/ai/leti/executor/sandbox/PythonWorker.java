@@ -34,17 +34,17 @@ final class PythonWorker implements AutoCloseable {
     private static final String EOF = "\u0000EOF";
 
     private final int index;
-    private final List<String> command;
+    private final WorkerProcess.Launcher launcher;
     private final Path stderrLog;
     private final long startTimeoutMillis;
-    private Process process;
+    private WorkerProcess process;
     private BufferedWriter requests;
     private BlockingQueue<String> responses;
     private long counter;
 
-    PythonWorker(int index, List<String> command, Path stderrLog, long startTimeoutMillis) {
+    PythonWorker(int index, WorkerProcess.Launcher launcher, Path stderrLog, long startTimeoutMillis) {
         this.index = index;
-        this.command = command;
+        this.launcher = launcher;
         this.stderrLog = stderrLog;
         this.startTimeoutMillis = startTimeoutMillis;
     }
@@ -52,19 +52,14 @@ final class PythonWorker implements AutoCloseable {
     /** Starts the server and waits for its ready line; fails with what the server printed if it cannot start. */
     void start() {
         try {
-            ProcessBuilder builder = new ProcessBuilder(command)
-                    .redirectError(ProcessBuilder.Redirect.appendTo(stderrLog.toFile()));
-            builder.environment().clear();
-            builder.environment().put("PATH", "/usr/bin:/bin");
-            builder.environment().put("LANG", "C.UTF-8");
-            process = builder.start();
-        } catch (IOException e) {
-            throw new SandboxException("cannot start sandbox worker " + index + " (" + command.get(0) + "): "
+            process = launcher.launch();
+        } catch (IOException | RuntimeException e) {
+            throw new SandboxException("cannot start sandbox worker " + index + " (" + launcher.describe() + "): "
                     + e.getMessage(), e);
         }
-        requests = new BufferedWriter(new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8));
+        requests = new BufferedWriter(new OutputStreamWriter(process.requests(), StandardCharsets.UTF_8));
         responses = new LinkedBlockingQueue<>();
-        BufferedReader reader = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+        BufferedReader reader = new BufferedReader(new InputStreamReader(process.answers(), StandardCharsets.UTF_8));
         BlockingQueue<String> queue = responses;
         Thread pump = new Thread(() -> pump(reader, queue), "sandbox-worker-" + index + "-reader");
         pump.setDaemon(true);
@@ -132,7 +127,7 @@ final class PythonWorker implements AutoCloseable {
     }
 
     boolean isAlive() {
-        return process != null && process.isAlive();
+        return process != null && process.alive();
     }
 
     private void restart(String why) {
@@ -162,20 +157,13 @@ final class PythonWorker implements AutoCloseable {
         String said = line == null ? "no answer within " + startTimeoutMillis + " ms"
                 : line == EOF ? "it exited" : "unexpected first line " + line;
         return said + (stderr.isEmpty() ? "" : "; stderr: " + stderr.lines().reduce((a, b) -> b).orElse(""))
-                + "; command: " + String.join(" ", command.subList(0, Math.min(command.size(), 3))) + " ...";
+                + "; command: " + launcher.describe();
     }
 
-    /** Kills the server and everything under it (bubblewrap's namespace dies with its init). */
+    /** Kills the server and everything under it. */
     private void kill() {
-        if (process == null) {
-            return;
-        }
-        process.descendants().forEach(ProcessHandle::destroyForcibly);
-        process.destroyForcibly();
-        try {
-            process.waitFor(5, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        if (process != null) {
+            process.kill();
         }
     }
 

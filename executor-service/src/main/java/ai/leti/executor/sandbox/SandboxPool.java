@@ -30,6 +30,7 @@ public final class SandboxPool implements AutoCloseable {
     private final List<PythonWorker> workers = new ArrayList<>();
     private final BlockingQueue<PythonWorker> idle;
     private final Path home;
+    private DockerWorkers docker;
     private volatile boolean closed;
 
     private SandboxPool(SandboxSettings settings, Path home) {
@@ -55,12 +56,19 @@ public final class SandboxPool implements AutoCloseable {
         }
         SandboxPool pool = new SandboxPool(settings, home);
         boolean root = isRoot();
+        DockerWorkers docker = settings.isolation() == Isolation.DOCKER ? DockerWorkers.connect(settings) : null;
+        pool.docker = docker;
         for (int i = 0; i < settings.workers(); i++) {
-            Integer uid = settings.isolation() == Isolation.BWRAP && root ? settings.sandboxUidBase() + i : null;
-            Path scratch = settings.isolation() == Isolation.BWRAP ? Path.of("/tmp") : pool.hostScratch(i);
-            List<String> command = WorkerCommand.of(settings, home, scratch, uid, root);
-            pool.workers.add(new PythonWorker(i, command, home.resolve("worker-" + i + ".stderr"),
-                    settings.startTimeout().toMillis()));
+            Path stderr = home.resolve("worker-" + i + ".stderr");
+            WorkerProcess.Launcher launcher;
+            if (docker != null) {
+                launcher = docker.launcher(i, home.resolve(PythonWorker.SCRIPT), stderr);
+            } else {
+                Integer uid = settings.isolation() == Isolation.BWRAP && root ? settings.sandboxUidBase() + i : null;
+                Path scratch = settings.isolation() == Isolation.BWRAP ? Path.of("/tmp") : pool.hostScratch(i);
+                launcher = WorkerProcess.local(WorkerCommand.of(settings, home, scratch, uid, root), stderr);
+            }
+            pool.workers.add(new PythonWorker(i, launcher, stderr, settings.startTimeout().toMillis()));
         }
         ExecutorService starter = Executors.newFixedThreadPool(Math.min(settings.workers(), 8));
         try {
@@ -79,6 +87,9 @@ public final class SandboxPool implements AutoCloseable {
     }
 
     private static void checkPrerequisites(SandboxSettings settings) {
+        if (settings.isolation() == Isolation.DOCKER) {
+            return; // the interpreter is the image's; DockerWorkers.connect checks the engine
+        }
         if (!Files.isExecutable(settings.python())) {
             throw new SandboxException("leti.sandbox.python: " + settings.python()
                     + " is not an executable Python interpreter (Debian's /usr/bin/python3 is expected)");
@@ -147,6 +158,9 @@ public final class SandboxPool implements AutoCloseable {
     public void close() {
         closed = true;
         workers.forEach(PythonWorker::close);
+        if (docker != null) {
+            docker.close();
+        }
         try (Stream<Path> paths = Files.walk(home)) {
             paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
         } catch (IOException ignored) {

@@ -19,6 +19,8 @@ import java.time.Duration;
  * @param deprioritizeAfter wall time after which a still-running program drops to nice 19, so the quick programs
  *                        of other workers get the CPU first; zero keeps equal shares. A program that legitimately
  *                        needs more CPU than this may then time out sooner on a loaded executor.
+ * @param dockerImage     with {@link Isolation#DOCKER}: the image workers run in (Python 3 with python3-seccomp)
+ * @param dockerRuntime   with {@link Isolation#DOCKER}: the OCI runtime ({@code runsc} for gVisor), blank for the default
  */
 public record SandboxSettings(
         Path python,
@@ -33,7 +35,12 @@ public record SandboxSettings(
         long scratchBytes,
         int sandboxUidBase,
         Duration deprioritizeAfter,
-        Duration startTimeout) {
+        Duration startTimeout,
+        String dockerImage,
+        String dockerRuntime) {
+
+    /** Built from {@code deploy/sandbox/Dockerfile}. */
+    public static final String DEFAULT_DOCKER_IMAGE = "leti/sandbox-python:0.1.0";
 
     public SandboxSettings {
         if (workers < 1) {
@@ -51,27 +58,33 @@ public record SandboxSettings(
     public static SandboxSettings defaults() {
         return new SandboxSettings(Path.of("/usr/bin/python3"), Math.max(2, Runtime.getRuntime().availableProcessors()),
                 Duration.ofSeconds(5), Isolation.BWRAP, true, 1L << 30, 64, 1L << 20, 64, 256L << 20, 61000,
-                Duration.ofSeconds(1), Duration.ofSeconds(30));
+                Duration.ofSeconds(1), Duration.ofSeconds(30), DEFAULT_DOCKER_IMAGE, "");
+    }
+
+    public SandboxSettings withDocker(String image, String runtime) {
+        return new SandboxSettings(python, workers, timeout, Isolation.DOCKER, true, memoryBytes, maxProcesses,
+                maxOutputBytes, maxOpenFiles, scratchBytes, sandboxUidBase, deprioritizeAfter, startTimeout, image,
+                runtime == null ? "" : runtime);
     }
 
     public SandboxSettings withWorkers(int count) {
         return new SandboxSettings(python, count, timeout, isolation, seccomp, memoryBytes, maxProcesses,
-                maxOutputBytes, maxOpenFiles, scratchBytes, sandboxUidBase, deprioritizeAfter, startTimeout);
+                maxOutputBytes, maxOpenFiles, scratchBytes, sandboxUidBase, deprioritizeAfter, startTimeout, dockerImage, dockerRuntime);
     }
 
     public SandboxSettings withTimeout(Duration limit) {
         return new SandboxSettings(python, workers, limit, isolation, seccomp, memoryBytes, maxProcesses,
-                maxOutputBytes, maxOpenFiles, scratchBytes, sandboxUidBase, deprioritizeAfter, startTimeout);
+                maxOutputBytes, maxOpenFiles, scratchBytes, sandboxUidBase, deprioritizeAfter, startTimeout, dockerImage, dockerRuntime);
     }
 
     public SandboxSettings withPython(Path interpreter) {
         return new SandboxSettings(interpreter, workers, timeout, isolation, seccomp, memoryBytes, maxProcesses,
-                maxOutputBytes, maxOpenFiles, scratchBytes, sandboxUidBase, deprioritizeAfter, startTimeout);
+                maxOutputBytes, maxOpenFiles, scratchBytes, sandboxUidBase, deprioritizeAfter, startTimeout, dockerImage, dockerRuntime);
     }
 
-    /** Bubblewrap comes with seccomp; {@link Isolation#NONE} turns both off. */
+    /** Bubblewrap and Docker come with seccomp; {@link Isolation#NONE} turns it off. */
     public SandboxSettings withIsolation(Isolation mode) {
-        return new SandboxSettings(python, workers, timeout, mode, mode == Isolation.BWRAP, memoryBytes,
-                maxProcesses, maxOutputBytes, maxOpenFiles, scratchBytes, sandboxUidBase, deprioritizeAfter, startTimeout);
+        return new SandboxSettings(python, workers, timeout, mode, mode != Isolation.NONE, memoryBytes,
+                maxProcesses, maxOutputBytes, maxOpenFiles, scratchBytes, sandboxUidBase, deprioritizeAfter, startTimeout, dockerImage, dockerRuntime);
     }
 }

@@ -1,0 +1,227 @@
+package ai.leti.executor.sandbox;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.Pipe;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.async.ResultCallback;
+import com.github.dockerjava.api.model.Capability;
+import com.github.dockerjava.api.model.Frame;
+import com.github.dockerjava.api.model.HostConfig;
+import com.github.dockerjava.api.model.StreamType;
+import com.github.dockerjava.core.DefaultDockerClientConfig;
+import com.github.dockerjava.core.DockerClientConfig;
+import com.github.dockerjava.core.DockerClientImpl;
+import com.github.dockerjava.zerodep.ZerodepDockerHttpClient;
+
+import ai.leti.common.json.Jsonl;
+
+/**
+ * The Docker backend: one container per worker, created through the Docker engine's API (docker-java). The
+ * container has no network, a read-only root with a size-capped tmpfs at /tmp, memory and pids limits, no
+ * capabilities, no-new-privileges, an unprivileged user, and optionally another runtime (gVisor's {@code runsc}).
+ * Inside it the same fork server runs with its rlimits and seccomp; its script is passed on the command line, so
+ * the image only needs Python 3 with python3-seccomp ({@code deploy/sandbox/Dockerfile}).
+ */
+final class DockerWorkers implements AutoCloseable {
+
+    static final String LABEL = "ai.leti.sandbox";
+    /** nobody:nogroup */
+    static final String USER = "65534:65534";
+
+    private final DockerClient docker;
+    private final SandboxSettings settings;
+
+    private DockerWorkers(DockerClient docker, SandboxSettings settings) {
+        this.docker = docker;
+        this.settings = settings;
+    }
+
+    /** Connects to the engine named by DOCKER_HOST (default the local socket); fails naming it if it does not answer. */
+    static DockerWorkers connect(SandboxSettings settings) {
+        DockerClientConfig config = DefaultDockerClientConfig.createDefaultConfigBuilder().build();
+        DockerClient client = DockerClientImpl.getInstance(config, new ZerodepDockerHttpClient.Builder()
+                .dockerHost(config.getDockerHost()).connectionTimeout(Duration.ofSeconds(5))
+                .responseTimeout(Duration.ofSeconds(60)).build());
+        try {
+            client.pingCmd().exec();
+            client.inspectImageCmd(settings.dockerImage()).exec();
+        } catch (RuntimeException e) {
+            throw new SandboxException("leti.sandbox.isolation=docker needs a Docker engine at " + config.getDockerHost()
+                    + " with the image " + settings.dockerImage() + " (docker build -f deploy/sandbox/Dockerfile -t "
+                    + settings.dockerImage() + " .): " + e.getMessage(), e);
+        }
+        return new DockerWorkers(client, settings);
+    }
+
+    /** What the fork server inside the container is told: every layer of its own on, programs in the tmpfs. */
+    static String serverConfig(SandboxSettings settings) {
+        Map<String, Object> config = new LinkedHashMap<>();
+        config.put("memory_bytes", settings.memoryBytes());
+        config.put("max_output_bytes", settings.maxOutputBytes());
+        config.put("max_processes", settings.maxProcesses());
+        config.put("max_open_files", settings.maxOpenFiles());
+        config.put("limits", true);
+        config.put("seccomp", true);
+        config.put("uid", null); // the container's user is unprivileged already
+        config.put("kill_scope", "namespace"); // the container is its own PID namespace
+        config.put("scratch", "/tmp");
+        config.put("deprioritize_after", settings.deprioritizeAfter().toNanos() / 1e9);
+        return Jsonl.MAPPER.writeValueAsString(config);
+    }
+
+    /** The command the container runs: the interpreter with the server script inline. */
+    static List<String> command(String script, SandboxSettings settings) {
+        return List.of("python3", "-I", "-S", "-B", "-c", script, serverConfig(settings));
+    }
+
+    /** The container's limits and isolation. */
+    static HostConfig hostConfig(SandboxSettings settings) {
+        HostConfig host = HostConfig.newHostConfig()
+                .withNetworkMode("none")
+                .withReadonlyRootfs(true)
+                .withTmpFs(Map.of("/tmp", "rw,nosuid,nodev,size=" + settings.scratchBytes() + ",mode=1777"))
+                // the programs' own address-space limit plus the server's
+                .withMemory(settings.memoryBytes() + (256L << 20))
+                .withMemorySwap(settings.memoryBytes() + (256L << 20))
+                .withPidsLimit((long) settings.maxProcesses() + 16)
+                .withCapDrop(Capability.values())
+                .withSecurityOpts(List.of("no-new-privileges"))
+                .withAutoRemove(true);
+        if (settings.dockerRuntime() != null && !settings.dockerRuntime().isBlank()) {
+            host.withRuntime(settings.dockerRuntime());
+        }
+        return host;
+    }
+
+    WorkerProcess.Launcher launcher(int index, Path script, Path stderrLog) {
+        return new WorkerProcess.Launcher() {
+            @Override
+            public WorkerProcess launch() throws IOException {
+                return start(index, Files.readString(script), stderrLog);
+            }
+
+            @Override
+            public String describe() {
+                return "docker image " + settings.dockerImage()
+                        + (settings.dockerRuntime().isBlank() ? "" : " runtime " + settings.dockerRuntime());
+            }
+        };
+    }
+
+    private WorkerProcess start(int index, String script, Path stderrLog) throws IOException {
+        String id = docker.createContainerCmd(settings.dockerImage())
+                .withCmd(command(script, settings))
+                .withUser(USER)
+                .withWorkingDir("/tmp")
+                .withEnv("PATH=/usr/bin:/bin", "LANG=C.UTF-8")
+                .withLabels(Map.of(LABEL, "worker-" + index))
+                .withStdinOpen(true).withStdInOnce(false).withAttachStdin(true).withAttachStdout(true).withAttachStderr(true)
+                .withTty(false)
+                .withHostConfig(hostConfig(settings))
+                .exec().getId();
+        Pipe toContainer = Pipe.open();
+        Pipe fromContainer = Pipe.open();
+        boolean[] ended = {false};
+        docker.attachContainerCmd(id).withStdIn(Channels.newInputStream(toContainer.source())).withStdOut(true)
+                .withStdErr(true).withFollowStream(true)
+                .exec(new ResultCallback.Adapter<Frame>() {
+                    @Override
+                    public void onNext(Frame frame) {
+                        try {
+                            if (frame.getStreamType() == StreamType.STDOUT || frame.getStreamType() == StreamType.RAW) {
+                                ByteBuffer bytes = ByteBuffer.wrap(frame.getPayload());
+                                while (bytes.hasRemaining()) {
+                                    fromContainer.sink().write(bytes);
+                                }
+                            } else {
+                                Files.write(stderrLog, frame.getPayload(), StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+                            }
+                        } catch (IOException e) {
+                            throw new UncheckedIOException(e);
+                        }
+                    }
+
+                    @Override
+                    public void onComplete() {
+                        end();
+                    }
+
+                    @Override
+                    public void onError(Throwable error) {
+                        end();
+                    }
+
+                    private void end() {
+                        ended[0] = true;
+                        try {
+                            fromContainer.sink().close();
+                        } catch (IOException ignored) {
+                            // the reader sees end of stream either way
+                        }
+                    }
+                });
+        docker.startContainerCmd(id).exec();
+        OutputStream requests = Channels.newOutputStream(toContainer.sink());
+        InputStream answers = Channels.newInputStream(fromContainer.source());
+        return new WorkerProcess() {
+            @Override
+            public OutputStream requests() {
+                return requests;
+            }
+
+            @Override
+            public InputStream answers() {
+                return answers;
+            }
+
+            @Override
+            public boolean alive() {
+                return !ended[0];
+            }
+
+            @Override
+            public void kill() {
+                try {
+                    docker.killContainerCmd(id).exec();
+                } catch (RuntimeException gone) {
+                    // already stopped (auto-removed)
+                }
+                try {
+                    toContainer.sink().close();
+                } catch (IOException ignored) {
+                    // nothing more to send
+                }
+            }
+        };
+    }
+
+    /** Containers of this pool that are still running (after close: none). */
+    List<String> running() {
+        List<String> ids = new ArrayList<>();
+        docker.listContainersCmd().withLabelFilter(List.of(LABEL)).exec().forEach(container -> ids.add(container.getId()));
+        return ids;
+    }
+
+    @Override
+    public void close() {
+        try {
+            docker.close();
+        } catch (IOException ignored) {
+            // the engine connection is gone either way
+        }
+    }
+}

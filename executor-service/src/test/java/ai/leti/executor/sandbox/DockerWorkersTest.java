@@ -1,0 +1,55 @@
+package ai.leti.executor.sandbox;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+
+import com.github.dockerjava.api.model.Capability;
+import com.github.dockerjava.api.model.HostConfig;
+
+import ai.leti.common.json.Jsonl;
+import tools.jackson.databind.JsonNode;
+
+/** The Docker backend's container, as it is asked of the engine (runs without Docker; DockerSandboxIT runs with it). */
+class DockerWorkersTest {
+
+    private final SandboxSettings settings = SandboxSettings.defaults().withDocker("leti/sandbox-python:0.1.0", "runsc");
+
+    @Test
+    void isolatesEachWorkerContainer() {
+        HostConfig host = DockerWorkers.hostConfig(settings);
+        assertThat(host.getNetworkMode()).isEqualTo("none");
+        assertThat(host.getReadonlyRootfs()).isTrue();
+        assertThat(host.getCapDrop()).containsExactlyInAnyOrder(Capability.values());
+        assertThat(host.getSecurityOpts()).containsExactly("no-new-privileges");
+        assertThat(host.getMemory()).isEqualTo(settings.memoryBytes() + (256L << 20));
+        assertThat(host.getMemorySwap()).as("no swap beyond the memory limit").isEqualTo(host.getMemory());
+        assertThat(host.getPidsLimit()).isEqualTo(settings.maxProcesses() + 16L);
+        assertThat(host.getTmpFs()).containsKey("/tmp");
+        assertThat(host.getTmpFs().get("/tmp")).contains("size=" + settings.scratchBytes(), "nosuid", "nodev");
+        assertThat(host.getRuntime()).isEqualTo("runsc");
+        assertThat(DockerWorkers.hostConfig(settings.withDocker("img:1", "")).getRuntime()).isNull();
+        assertThat(DockerWorkers.USER).doesNotStartWith("0");
+    }
+
+    @Test
+    void runsTheForkServerWithEveryInnerLayerOn() {
+        List<String> command = DockerWorkers.command("print('server')", settings);
+        assertThat(command.subList(0, 6)).containsExactly("python3", "-I", "-S", "-B", "-c", "print('server')");
+        JsonNode config = Jsonl.MAPPER.readTree(command.get(6));
+        assertThat(config.get("limits").asBoolean()).isTrue();
+        assertThat(config.get("seccomp").asBoolean()).isTrue();
+        assertThat(config.get("kill_scope").asString()).isEqualTo("namespace");
+        assertThat(config.get("scratch").asString()).isEqualTo("/tmp");
+        assertThat(config.get("memory_bytes").asLong()).isEqualTo(settings.memoryBytes());
+    }
+
+    @Test
+    void dockerSettingsKeepSeccompOn() {
+        assertThat(settings.isolation()).isEqualTo(Isolation.DOCKER);
+        assertThat(settings.seccomp()).isTrue();
+        assertThat(SandboxSettings.defaults().withIsolation(Isolation.DOCKER).seccomp()).isTrue();
+    }
+}
