@@ -1,0 +1,245 @@
+package ai.leti.system;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import ai.djl.Device;
+import ai.djl.ndarray.types.DataType;
+import ai.leti.common.json.Jsonl;
+import ai.leti.common.messages.CandidateProgram;
+import ai.leti.common.messages.Purpose;
+import ai.leti.common.tasks.MbppTask;
+import ai.leti.common.tasks.Task;
+import ai.leti.common.tasks.TaskFiles;
+import ai.leti.common.tasks.synthetic.SyntheticTasks;
+import ai.leti.model.CausalLm;
+import ai.leti.model.ModelConfig;
+import ai.leti.model.Models;
+import ai.leti.model.tokenizer.BpeTrainer;
+import ai.leti.model.tokenizer.LetiTokenizer;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * The three services as separate JVMs from their packaged jars, around a broker the test provides, with a few
+ * generated tasks and a tiny model: what the system tests start, kill, restart and talk to over HTTP.
+ */
+final class LetiSystem implements AutoCloseable {
+
+    static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
+    static final String EXECUTOR = "executor-service";
+    static final String TRAINER = "trainer-service";
+    static final String GENERATOR = "generator-service";
+    /** Training tasks per run (the first six of the generated training split). */
+    static final int TASKS = 6;
+
+    final Path work;
+    final String token = "system-test-token-" + UUID.randomUUID();
+    final int generatorPort = freePort();
+    final int executorPort = freePort();
+    final int trainerPort = freePort();
+    private final Map<String, String[]> arguments = new LinkedHashMap<>();
+    private final Map<String, Process> running = new LinkedHashMap<>();
+    private final List<Process> started = new ArrayList<>();
+
+    private LetiSystem(Path work) {
+        this.work = work;
+    }
+
+    /** Writes the tasks and the base model under a fresh {@code work}, starts the services and waits until ready. */
+    static LetiSystem start(Path work, String bootstrapServers) throws Exception {
+        if (Files.exists(work)) { // runs saved by an earlier invocation would be resumed by the generator
+            try (Stream<Path> old = Files.walk(work)) {
+                old.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+            }
+        }
+        Files.createDirectories(work);
+        LetiSystem system = new LetiSystem(work);
+        system.writeTasksAndBaseModel();
+        String brokers = "--spring.kafka.bootstrap-servers=" + bootstrapServers;
+        system.arguments.put(EXECUTOR, new String[] {brokers, "--server.port=" + system.executorPort,
+            "--leti.executor.partitions=2"});
+        system.arguments.put(TRAINER, new String[] {brokers, "--server.port=" + system.trainerPort,
+            "--leti.trainer.store=" + work.resolve("store"), "--leti.trainer.public-url=http://127.0.0.1:" + system.trainerPort,
+            "--leti.trainer.regularization-corpus=" + work.resolve("tasks/pretrain.jsonl")});
+        system.arguments.put(GENERATOR, new String[] {brokers, "--server.port=" + system.generatorPort,
+            "--leti.generator.state=" + work.resolve("generator"), "--leti.generator.wait-timeout=5m",
+            "--leti.generator.api-token=" + system.token});
+        for (String service : system.arguments.keySet()) {
+            system.start(service);
+        }
+        for (int port : new int[] {system.executorPort, system.trainerPort, system.generatorPort}) {
+            await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(1)).ignoreExceptions()
+                    .until(() -> system.get(port, "/actuator/health/readiness").contains("UP"));
+        }
+        return system;
+    }
+
+    private void writeTasksAndBaseModel() throws IOException {
+        SyntheticTasks.TaskSet tasks = SyntheticTasks.generate(0);
+        Path taskDir = work.resolve("tasks");
+        new SyntheticTasks.TaskSet(tasks.pretrain(), tasks.train().subList(0, TASKS), tasks.heldOut().subList(0, 4)).write(taskDir);
+        // The same held-out tasks in HumanEval format: evaluation reads either format.
+        List<Map<String, Object>> humanEval = new ArrayList<>();
+        for (MbppTask task : tasks.heldOut().subList(0, 4)) {
+            String function = task.code().substring(4, task.code().indexOf('('));
+            String signature = task.code().substring(0, task.code().indexOf('\n') + 1);
+            humanEval.add(Map.of("task_id", task.taskId(), "prompt", signature + "    \"\"\"" + task.text() + "\"\"\"\n",
+                    "canonical_solution", task.code().substring(signature.length()),
+                    "test", "def check(candidate):\n" + String.join("\n", task.testList()).replace("assert " + function + "(",
+                            "    assert candidate(") + "\n",
+                    "entry_point", function));
+        }
+        Jsonl.write(taskDir.resolve("heldout-humaneval.jsonl"), humanEval);
+        Path base = work.resolve("base");
+        List<String> corpus = tasks.pretrain().stream().map(task -> task.prompt() + task.code()).toList();
+        BpeTrainer.train(corpus, 320, List.of(LetiTokenizer.END_OF_TEXT), base.resolve(LetiTokenizer.FILE));
+        ObjectNode config = Jsonl.MAPPER.createObjectNode();
+        config.put("model_type", "llama").put("vocab_size", 324).put("hidden_size", 32).put("intermediate_size", 64)
+                .put("num_hidden_layers", 2).put("num_attention_heads", 4).put("max_position_embeddings", 512);
+        try (CausalLm model = Models.random(ModelConfig.parse(config, "test"), Device.cpu(), DataType.FLOAT32, 3)) {
+            model.save(base);
+        }
+    }
+
+    private void start(String service) throws IOException {
+        Path jar = ROOT.resolve(service).resolve("target").resolve(service + "-0.1.0-SNAPSHOT.jar");
+        assertThat(jar).as("the service is packaged before this module runs").exists();
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx1g", "-jar", jar.toString()));
+        command.addAll(List.of(arguments.get(service)));
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(work.resolve(service + ".log").toFile()));
+        builder.environment().put("DJL_OFFLINE", "true");
+        Process process = builder.start();
+        started.add(process);
+        running.put(service, process);
+    }
+
+    /** kill -9, then the same command again. */
+    void killAndRestart(String service) throws Exception {
+        running.get(service).destroyForcibly().waitFor();
+        start(service);
+    }
+
+    /** A two-iteration textual run over the six tasks; {@code samples} per task. */
+    String request(String name, int samples) {
+        Path tasks = work.resolve("tasks");
+        return """
+                {"name": "%s", "model": "%s", "taskFile": "%s", "split": "all", "samplesPerTask": %d,
+                 "temperature": 1.0, "topP": 1.0, "maxNewTokens": 24, "iterations": 2, "epochs": 1, "mode": "TEXTUAL",
+                 "batchSize": 4, "learningRate": 0.001, "regularizationRatio": 1, "feedbackTokens": 40,
+                 "evaluationFile": "%s", "evaluationSplit": "all", "evaluationSamples": 1,
+                 "evaluationTemperature": 0.2, "evaluationEvery": 1, "timeoutSeconds": 5, "seed": 1}
+                """.formatted(name, work.resolve("base"), tasks.resolve("train.jsonl"), samples, tasks.resolve("heldout.jsonl"));
+    }
+
+    /** Creates and starts a run; returns its id. */
+    String startRun(String request) throws Exception {
+        HttpResponse<String> created = post("/runs", request);
+        assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+        String id = Jsonl.MAPPER.readTree(created.body()).get("id").asString();
+        assertThat(post("/runs/" + id + "/start", "").statusCode()).isEqualTo(202);
+        return id;
+    }
+
+    JsonNode status(String id) throws Exception {
+        return Jsonl.MAPPER.readTree(get(generatorPort, "/runs/" + id));
+    }
+
+    void awaitIteration(String id, int iteration) {
+        await().atMost(Duration.ofMinutes(5)).pollInterval(Duration.ofMillis(50)).ignoreExceptions()
+                .until(() -> status(id).get("iteration").asInt() >= iteration);
+    }
+
+    /** Waits for the run to finish (failing at once if it fails or stops) and returns its final status. */
+    JsonNode awaitDone(String id) {
+        JsonNode[] status = new JsonNode[1];
+        await().atMost(Duration.ofMinutes(8)).pollInterval(Duration.ofSeconds(2)).ignoreExceptions().until(() -> {
+            status[0] = status(id);
+            assertThat(status[0].get("stage").asString()).as(status[0].toString()).isNotIn("FAILED", "STOPPED");
+            return status[0].get("stage").asString().equals("DONE");
+        });
+        return status[0];
+    }
+
+    /**
+     * Each iteration of the run was trained on exactly the candidates it sampled, one result each: the trainer's
+     * digest of the trained candidate ids equals the digest of the ids the plan implies.
+     */
+    void assertTrainedOnExactlyItsCandidates(String id, int iterations, int samples) throws Exception {
+        List<String> tasks = TaskFiles.read(work.resolve("tasks").resolve("train.jsonl")).values().stream().map(Task::taskId).toList();
+        for (int iteration = 1; iteration <= iterations; iteration++) {
+            List<String> ids = new ArrayList<>();
+            for (String task : tasks) {
+                for (int sample = 0; sample < samples; sample++) {
+                    ids.add(CandidateProgram.idOf(id, iteration, Purpose.TRAIN, task, sample));
+                }
+            }
+            JsonNode outcome = Jsonl.MAPPER.readTree(Files.readString(
+                    work.resolve("store").resolve(id).resolve("iteration-" + iteration).resolve("training_outcome.json")));
+            assertThat(outcome.get("sequences").asInt()).as("iteration %d: one result per candidate", iteration)
+                    .isEqualTo(tasks.size() * samples);
+            assertThat(outcome.get("candidates").asString()).as("iteration %d trained on exactly its candidates", iteration)
+                    .isEqualTo(sha256(String.join("\n", ids.stream().sorted().toList())));
+        }
+    }
+
+    private static String sha256(String text) throws Exception {
+        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    HttpResponse<String> post(String path, String body) throws Exception {
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + generatorPort + path))
+                .header("Content-Type", "application/json").header("Authorization", "Bearer " + token)
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    String get(int port, String path) throws Exception {
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+    }
+
+    static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        started.forEach(Process::destroy);
+        for (Process process : started) {
+            try {
+                if (!process.waitFor(20, TimeUnit.SECONDS)) {
+                    process.destroyForcibly();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+}
