@@ -13,6 +13,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.DoubleAdder;
 import java.util.function.BooleanSupplier;
 
 import org.slf4j.Logger;
@@ -63,7 +64,7 @@ public final class LetiRun implements Runnable {
     private final List<RunStatus.IterationStats> timeline = Collections.synchronizedList(new ArrayList<>());
     private volatile long firstPublished;
     private volatile long lastResult;
-    private final java.util.concurrent.atomic.DoubleAdder executionBusyMillis = new java.util.concurrent.atomic.DoubleAdder();
+    private final DoubleAdder executionBusyMillis = new DoubleAdder();
     private final AtomicLong sampled = new AtomicLong();
     private final AtomicLong passed = new AtomicLong();
     private volatile Stage stage = Stage.CREATED;

@@ -1,13 +1,18 @@
 package ai.leti.trainer.training;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.Comparator;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Random;
+import java.util.stream.Collectors;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -113,11 +118,10 @@ public class LetiFineTuner {
 
     /** SHA-256 of the sorted candidate ids, one per line. */
     static String digest(List<ExecutionResult> results) {
-        String ids = results.stream().map(ExecutionResult::candidateId).sorted().collect(java.util.stream.Collectors.joining("\n"));
+        String ids = results.stream().map(ExecutionResult::candidateId).sorted().collect(Collectors.joining("\n"));
         try {
-            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
-                    .digest(ids.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
-        } catch (java.security.NoSuchAlgorithmException e) {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(ids.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
     }
