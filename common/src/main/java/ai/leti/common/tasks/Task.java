@@ -4,7 +4,7 @@ package ai.leti.common.tasks;
  * A programming task in one of the supported file formats. Each format decides what the model is
  * shown and what runs to judge a completion.
  */
-public sealed interface Task permits MbppTask, HumanEvalTask {
+public sealed interface Task permits MbppTask, HumanEvalTask, EaeTask {
 
     String taskId();
 

@@ -11,8 +11,9 @@ import ai.leti.common.json.Jsonl;
 import tools.jackson.databind.JsonNode;
 
 /**
- * Reads task files in MBPP format ({@code text}, {@code code}, {@code test_list}) or HumanEval format
- * ({@code prompt}, {@code test}, {@code entry_point}); the format is recognised per line.
+ * Reads task files in MBPP format ({@code text}, {@code code}, {@code test_list}), HumanEval format
+ * ({@code prompt}, {@code test}, {@code entry_point}) or event argument extraction ({@code sentence},
+ * {@code event_type}, {@code arguments}: role, type, name); the format is recognised per line.
  */
 public final class TaskFiles {
 
@@ -65,8 +66,20 @@ public final class TaskFiles {
             return new HumanEvalTask(taskId, required(node, "prompt", where), orEmpty(node, "canonical_solution"),
                     required(node, "test", where), required(node, "entry_point", where));
         }
+        if (node.has("event_type")) {
+            List<ai.leti.common.tasks.eae.Argument> arguments = new ArrayList<>();
+            for (JsonNode argument : node.path("arguments")) {
+                arguments.add(new ai.leti.common.tasks.eae.Argument(required(argument, "role", where),
+                        required(argument, "type", where), required(argument, "name", where)));
+            }
+            try {
+                return new EaeTask(taskId, required(node, "sentence", where), required(node, "event_type", where), arguments);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(where + ": " + e.getMessage(), e);
+            }
+        }
         throw new IllegalArgumentException(where + ": task " + taskId
-                + " is neither MBPP (test_list) nor HumanEval (entry_point) format");
+                + " is neither MBPP (test_list), HumanEval (entry_point) nor EAE (event_type) format");
     }
 
     private static String required(JsonNode node, String field, String where) {

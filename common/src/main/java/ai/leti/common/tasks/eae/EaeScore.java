@@ -1,0 +1,92 @@
+package ai.leti.common.tasks.eae;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import ai.leti.common.json.Jsonl;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * Argument identification and classification F1 (micro-averaged, as for ACE): an extracted argument is
+ * identified when the sentence has an argument with its name, classified when also in the same role. A program that
+ * extracted nothing (it did not run, or printed no {@code LETI_EAE} line) counts its gold arguments as missed.
+ */
+public final class EaeScore {
+
+    static final String MARKER = "LETI_EAE ";
+
+    /** One program's counts. */
+    public record Counts(int predicted, int gold, int identified, int classified) {
+    }
+
+    private EaeScore() {
+    }
+
+    /** The arguments a program printed, or none. */
+    public static List<Argument> extracted(String output) {
+        List<Argument> arguments = new ArrayList<>();
+        if (output == null) {
+            return arguments;
+        }
+        int at = output.lastIndexOf(MARKER);
+        if (at < 0) {
+            return arguments;
+        }
+        int end = output.indexOf('\n', at);
+        String json = output.substring(at + MARKER.length(), end < 0 ? output.length() : end);
+        try {
+            for (JsonNode triple : Jsonl.MAPPER.readTree(json)) {
+                if (triple.isArray() && triple.size() == 3) {
+                    arguments.add(new Argument(triple.get(0).asString(), triple.get(1).asString(), triple.get(2).asString()));
+                }
+            }
+        } catch (JacksonException unreadable) {
+            return List.of(); // a program may print anything; only the checker's line counts
+        }
+        return arguments;
+    }
+
+    public static Counts count(List<Argument> gold, List<Argument> predicted) {
+        List<Argument> unmatchedNames = new ArrayList<>(gold);
+        List<Argument> unmatchedRoles = new ArrayList<>(gold);
+        int identified = 0;
+        int classified = 0;
+        for (Argument argument : predicted) {
+            Argument byName = unmatchedNames.stream().filter(g -> g.name().equals(argument.name())).findFirst().orElse(null);
+            if (byName != null) {
+                identified++;
+                unmatchedNames.remove(byName);
+            }
+            Argument byRole = unmatchedRoles.stream()
+                    .filter(g -> g.name().equals(argument.name()) && g.role().equals(argument.role())).findFirst().orElse(null);
+            if (byRole != null) {
+                classified++;
+                unmatchedRoles.remove(byRole);
+            }
+        }
+        return new Counts(predicted.size(), gold.size(), identified, classified);
+    }
+
+    /** {@code arg_identification_f1} and {@code arg_classification_f1} over all programs. */
+    public static Map<String, Double> f1(Collection<Counts> programs) {
+        int predicted = programs.stream().mapToInt(Counts::predicted).sum();
+        int gold = programs.stream().mapToInt(Counts::gold).sum();
+        Map<String, Double> f1 = new LinkedHashMap<>();
+        f1.put("arg_identification_f1", f1(programs.stream().mapToInt(Counts::identified).sum(), predicted, gold));
+        f1.put("arg_classification_f1", f1(programs.stream().mapToInt(Counts::classified).sum(), predicted, gold));
+        return f1;
+    }
+
+    private static double f1(int correct, int predicted, int gold) {
+        if (correct == 0) {
+            return 0;
+        }
+        double precision = correct / (double) predicted;
+        double recall = correct / (double) gold;
+        return 2 * precision * recall / (precision + recall);
+    }
+}
