@@ -115,12 +115,30 @@ class LetiLoopIT {
         system.assertTrainedOnExactlyItsCandidates(id, 2, 4);
     }
 
+    /** Event argument extraction through the same loop: the ontology runs in the sandbox, argument F1 is scored. */
+    @Test
+    @Order(4)
+    void runsEventArgumentExtractionThroughTheSameLoop() throws Exception {
+        String id = system.startRun(system.extractionRequest("eae"));
+        JsonNode done = system.awaitDone(id);
+        assertThat(done.get("evaluations")).hasSize(2);
+        for (JsonNode evaluation : done.get("evaluations")) {
+            for (String condition : List.of("good", "bad", "plain")) {
+                JsonNode scores = evaluation.get("scores").get(condition);
+                assertThat(scores.get("arg_identification_f1").asDouble()).isBetween(0.0, 1.0);
+                assertThat(scores.get("arg_classification_f1").asDouble())
+                        .isBetween(0.0, scores.get("arg_identification_f1").asDouble());
+            }
+        }
+        system.assertTrainedOnExactlyItsCandidates(id, 1, 2, system.work.resolve("eae").resolve("train.jsonl"));
+    }
+
     /**
      * Every metric the Grafana dashboards and the alert rules in {@code monitoring/} read is exported by the
      * services (scraped after the runs above, so the per-mode gauges exist).
      */
     @Test
-    @Order(4)
+    @Order(5)
     void exportsEveryMetricTheDashboardsAndAlertsRead() throws Exception {
         Set<String> exported = new TreeSet<>(List.of("up", "ALERTS")); // Prometheus' own
         for (int port : new int[] {system.executorPort, system.trainerPort, system.generatorPort}) {

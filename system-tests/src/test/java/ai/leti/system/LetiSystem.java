@@ -32,6 +32,7 @@ import ai.leti.common.messages.Purpose;
 import ai.leti.common.tasks.MbppTask;
 import ai.leti.common.tasks.Task;
 import ai.leti.common.tasks.TaskFiles;
+import ai.leti.common.tasks.eae.EaeTasks;
 import ai.leti.common.tasks.synthetic.SyntheticTasks;
 import ai.leti.model.CausalLm;
 import ai.leti.model.ModelConfig;
@@ -112,6 +113,9 @@ final class LetiSystem implements AutoCloseable {
                     "entry_point", function));
         }
         Jsonl.write(taskDir.resolve("heldout-humaneval.jsonl"), humanEval);
+        EaeTasks.TaskSet extraction = EaeTasks.generate(0);
+        new EaeTasks.TaskSet(extraction.pretrain(), extraction.train().subList(0, 4), extraction.heldOut().subList(0, 4))
+                .write(work.resolve("eae"));
         Path base = work.resolve("base");
         List<String> corpus = tasks.pretrain().stream().map(task -> task.prompt() + task.code()).toList();
         BpeTrainer.train(corpus, 320, List.of(LetiTokenizer.END_OF_TEXT), base.resolve(LetiTokenizer.FILE));
@@ -155,6 +159,15 @@ final class LetiSystem implements AutoCloseable {
                 """.formatted(name, work.resolve("base"), tasks.resolve("train.jsonl"), samples, tasks.resolve("heldout.jsonl"));
     }
 
+    /** A one-iteration textual run on four event-extraction tasks (held-out: four more), 30 s per program. */
+    String extractionRequest(String name) {
+        Path tasks = work.resolve("eae");
+        return request(name, 2).replace(work.resolve("tasks").resolve("train.jsonl").toString(), tasks.resolve("train.jsonl").toString())
+                .replace(work.resolve("tasks").resolve("heldout.jsonl").toString(), tasks.resolve("heldout.jsonl").toString())
+                .replace("\"iterations\": 2", "\"iterations\": 1").replace("\"maxNewTokens\": 24", "\"maxNewTokens\": 48")
+                .replace("\"timeoutSeconds\": 5", "\"timeoutSeconds\": 30");
+    }
+
     /** Creates and starts a run; returns its id. */
     String startRun(String request) throws Exception {
         HttpResponse<String> created = post("/runs", request);
@@ -189,7 +202,11 @@ final class LetiSystem implements AutoCloseable {
      * digest of the trained candidate ids equals the digest of the ids the plan implies.
      */
     void assertTrainedOnExactlyItsCandidates(String id, int iterations, int samples) throws Exception {
-        List<String> tasks = TaskFiles.read(work.resolve("tasks").resolve("train.jsonl")).values().stream().map(Task::taskId).toList();
+        assertTrainedOnExactlyItsCandidates(id, iterations, samples, work.resolve("tasks").resolve("train.jsonl"));
+    }
+
+    void assertTrainedOnExactlyItsCandidates(String id, int iterations, int samples, Path taskFile) throws Exception {
+        List<String> tasks = TaskFiles.read(taskFile).values().stream().map(Task::taskId).toList();
         for (int iteration = 1; iteration <= iterations; iteration++) {
             List<String> ids = new ArrayList<>();
             for (String task : tasks) {

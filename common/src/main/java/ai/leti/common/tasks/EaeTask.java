@@ -8,7 +8,7 @@ import ai.leti.common.tasks.eae.Ontology;
 
 /**
  * Event argument extraction written as code (the paper's second task): the prompt shows a sentence and the event
- * class with its roles; the model completes {@code def extract(): return ...} with an instance of the event whose
+ * class with its roles; the model completes {@code def extract(): return} with an instance of the event whose
  * arguments are entities of the ontology. The program runs with the ontology ({@link Ontology}), whose classes
  * check every argument: a wrong role or entity type fails with a message naming it, which is the textual feedback.
  * The verdict passes when the arguments are exactly the sentence's; the program also prints the arguments it
@@ -26,13 +26,13 @@ public record EaeTask(String taskId, String sentence, String eventType, List<Arg
     @Override
     public String prompt() {
         return "\"\"\"\nSentence: " + sentence + "\nEvent: " + Ontology.signature(eventType) + "\n\"\"\"\n"
-                + "def extract():\n    return ";
+                + "def extract():\n    return"; // no trailing space: the completion's first token is " Attack" as in training
     }
 
-    /** The gold event as code: {@code Attack(attacker=[Person("Alice")], place=[Place("Paris")])}. */
+    /** The gold event as code: {@code  Attack(attacker=[Person("Alice")], place=[Place("Paris")])}. */
     @Override
     public String referenceCompletion() {
-        return eventType + "(" + gold.stream().map(Argument::role).distinct().map(role -> role + "=["
+        return " " + eventType + "(" + gold.stream().map(Argument::role).distinct().map(role -> role + "=["
                 + gold.stream().filter(argument -> argument.role().equals(role)).map(EaeTask::code)
                         .collect(Collectors.joining(", ")) + "]").collect(Collectors.joining(", ")) + ")\n";
     }

@@ -39,6 +39,9 @@ public final class DemoCli implements Callable<Integer> {
     @Option(names = "--quick", description = "A smaller run (two modes, two iterations).")
     boolean quick;
 
+    @Option(names = "--task", defaultValue = "code", description = "code (generated functions) or eae (event argument extraction).")
+    String task;
+
     @Option(names = "--modes", split = ",", description = "Feedback modes to run (default: textual,binary,none,reference; quick: textual,binary).")
     List<String> modes;
 
@@ -66,8 +69,11 @@ public final class DemoCli implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        DemoPlan preset = quick ? DemoPlan.quick(seed) : DemoPlan.full(seed);
-        DemoPlan plan = new DemoPlan(modes != null ? modes : preset.modes(),
+        if (!List.of("code", "eae").contains(task)) {
+            throw new IllegalArgumentException("--task: code or eae, got " + task);
+        }
+        DemoPlan preset = quick ? DemoPlan.quick(task, seed) : DemoPlan.full(task, seed);
+        DemoPlan plan = new DemoPlan(task, modes != null ? modes : preset.modes(),
                 iterations != null ? iterations : preset.iterations(), preset.samplesPerTask(), preset.epochs(),
                 preset.evaluationSamples(), seed);
         for (String mode : plan.modes()) {
@@ -76,29 +82,15 @@ public final class DemoCli implements Callable<Integer> {
             }
         }
         Files.createDirectories(out);
-        RunClient client = reportOnly ? null : new RunClient(generator, token());
-        Map<String, RunStatus> finished = new LinkedHashMap<>();
-        long started = System.nanoTime();
         if (reportOnly) {
-            for (String mode : plan.modes()) {
-                Path saved = out.resolve(mode + "-status.json");
-                if (Files.exists(saved)) {
-                    finished.put(mode, Jsonl.MAPPER.readValue(Files.readString(saved), RunStatus.class));
-                }
-            }
-            if (finished.isEmpty()) {
-                throw new IllegalArgumentException("--report-only: no <mode>-status.json in " + out);
-            }
-            Path summary = out.resolve("summary.json");
-            double minutes = Files.exists(summary) ? Jsonl.MAPPER.readTree(Files.readString(summary)).path("minutes").asDouble() : 0;
-            DemoReport report = new DemoReport(out, plan, finished, minutes);
-            report.write();
-            log.printf("%s%nreport: %s%n", report.headline(), out.resolve("report.html").toAbsolutePath());
-            return 0;
+            return rewriteReport(plan);
         }
         if (tasks == null || base == null) {
             throw new IllegalArgumentException("--tasks and --base are required (unless --report-only)");
         }
+        RunClient client = new RunClient(generator, token());
+        Map<String, RunStatus> finished = new LinkedHashMap<>();
+        long started = System.nanoTime();
         for (String mode : plan.modes()) {
             String request = plan.request(mode, base, tasks);
             Files.writeString(out.resolve(mode + "-request.json"), request);
@@ -115,6 +107,26 @@ public final class DemoCli implements Callable<Integer> {
         DemoReport report = new DemoReport(out, plan, finished, (System.nanoTime() - started) / 60e9);
         report.write();
         log.printf("%n%s%nreport: %s%n", report.headline(), out.resolve("report.html").toAbsolutePath());
+        return 0;
+    }
+
+    /** The report again, from the statuses a run directory kept. */
+    private Integer rewriteReport(DemoPlan plan) throws Exception {
+        Map<String, RunStatus> finished = new LinkedHashMap<>();
+        for (String mode : plan.modes()) {
+            Path saved = out.resolve(mode + "-status.json");
+            if (Files.exists(saved)) {
+                finished.put(mode, Jsonl.MAPPER.readValue(Files.readString(saved), RunStatus.class));
+            }
+        }
+        if (finished.isEmpty()) {
+            throw new IllegalArgumentException("--report-only: no <mode>-status.json in " + out);
+        }
+        Path summary = out.resolve("summary.json");
+        double minutes = Files.exists(summary) ? Jsonl.MAPPER.readTree(Files.readString(summary)).path("minutes").asDouble() : 0;
+        DemoReport report = new DemoReport(out, plan, finished, minutes);
+        report.write();
+        log.printf("%s%nreport: %s%n", report.headline(), out.resolve("report.html").toAbsolutePath());
         return 0;
     }
 
@@ -142,6 +154,11 @@ public final class DemoCli implements Callable<Integer> {
                 Map<String, Double> pass = evaluation.passAt1();
                 log.printf("%n   held-out pass@1 after iteration %d (%d gradient steps): good %.3f  bad %.3f  plain %.3f",
                         evaluation.iteration(), evaluation.gradientSteps(), pass.get("good"), pass.get("bad"), pass.get("plain"));
+                if (evaluation.scores() != null && evaluation.scores().containsKey("plain")) {
+                    log.printf("; argument classification F1 good %.3f  plain %.3f",
+                            evaluation.scores().get("good").get("arg_classification_f1"),
+                            evaluation.scores().get("plain").get("arg_classification_f1"));
+                }
             }
             if (!now.equals(shown)) {
                 shown = now;

@@ -10,29 +10,35 @@ import ai.leti.common.json.Jsonl;
 /**
  * What the demo runs: the CPU recipe of {@code shared/docs/leti-method.md} (8 samples per task at temperature 1.0,
  * 4 epochs at batch 16, AdamW lr 3e-4, one regularization batch after every LETI step, feedback cut to its last 60
- * tokens, held-out pass@1 from 2 samples at temperature 0.2), in the full size or a quick one.
+ * tokens, held-out pass@1 from 2 samples at temperature 0.2), in the full size or a quick one, on the generated
+ * code tasks ({@code code}) or on event argument extraction ({@code eae}).
  */
-record DemoPlan(List<String> modes, int iterations, int samplesPerTask, int epochs, int evaluationSamples, long seed) {
+record DemoPlan(String task, List<String> modes, int iterations, int samplesPerTask, int epochs, int evaluationSamples,
+        long seed) {
 
-    static DemoPlan full(long seed) {
-        return new DemoPlan(List.of("textual", "binary", "none", "reference"), 5, 8, 4, 2, seed);
+    static DemoPlan full(String task, long seed) {
+        return new DemoPlan(task, List.of("textual", "binary", "none", "reference"), 5, 8, 4, 2, seed);
     }
 
-    static DemoPlan quick(long seed) {
-        return new DemoPlan(List.of("textual", "binary"), 2, 4, 3, 1, seed);
+    static DemoPlan quick(String task, long seed) {
+        return new DemoPlan(task, List.of("textual", "binary"), 2, 4, 3, 1, seed);
+    }
+
+    boolean extraction() {
+        return task.equals("eae");
     }
 
     /** The body of {@code POST /runs} for one mode. */
     String request(String mode, Path base, Path tasks) {
         Map<String, Object> request = new LinkedHashMap<>();
-        request.put("name", "demo-" + mode);
+        request.put("name", "demo-" + (extraction() ? "eae-" : "") + mode);
         request.put("model", base.toAbsolutePath().toString());
         request.put("taskFile", tasks.resolve("train.jsonl").toAbsolutePath().toString());
         request.put("split", "all");
         request.put("samplesPerTask", samplesPerTask);
         request.put("temperature", 1.0);
         request.put("topP", 1.0);
-        request.put("maxNewTokens", 64);
+        request.put("maxNewTokens", extraction() ? 96 : 64); // an event with four arguments is ~60 tokens
         request.put("iterations", iterations);
         request.put("epochs", epochs);
         request.put("mode", mode.toUpperCase(java.util.Locale.ROOT));
@@ -45,7 +51,7 @@ record DemoPlan(List<String> modes, int iterations, int samplesPerTask, int epoc
         request.put("evaluationSamples", evaluationSamples);
         request.put("evaluationTemperature", 0.2);
         request.put("evaluationEvery", 1);
-        request.put("timeoutSeconds", 5);
+        request.put("timeoutSeconds", extraction() ? 30 : 5); // the paper's limits
         request.put("seed", seed);
         return Jsonl.MAPPER.writeValueAsString(request);
     }

@@ -47,6 +47,17 @@ final class DemoReport {
         return evaluation.passAt1().get(evaluation.iteration() == 0 ? "plain" : "good");
     }
 
+    /** Held-out argument classification F1 of an EAE evaluation, in the headline's condition; null for code tasks. */
+    static Double classificationF1(RunStatus.Evaluation evaluation) {
+        Map<String, Double> scores = evaluation.scores() == null ? null
+                : evaluation.scores().get(evaluation.iteration() == 0 ? "plain" : "good");
+        return scores == null ? null : scores.get("arg_classification_f1");
+    }
+
+    private boolean extraction() {
+        return runs.values().stream().flatMap(run -> run.evaluations().stream()).anyMatch(e -> classificationF1(e) != null);
+    }
+
     void write() throws IOException {
         Files.writeString(out.resolve("summary.json"), Jsonl.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(summary()));
         save(lines("Held-out pass@1 per iteration", "iteration", false), "pass1-iterations");
@@ -54,6 +65,9 @@ final class DemoReport {
         save(rewardToken(), "reward-token");
         save(errorCategories(), "error-categories");
         save(samplePassRate(), "train-pass-rate");
+        if (extraction()) {
+            save(f1(), "eae-f1");
+        }
         Files.writeString(out.resolve("report.html"), html());
     }
 
@@ -64,6 +78,13 @@ final class DemoReport {
         for (Map.Entry<String, RunStatus> run : runs.entrySet()) {
             line.append(String.format(Locale.ROOT, "%n  %-9s %s", run.getKey(), run.getValue().evaluations().stream()
                     .map(e -> String.format(Locale.ROOT, "%.3f", headline(e))).toList()));
+        }
+        if (extraction()) {
+            line.append(String.format(Locale.ROOT, "%nheld-out argument classification F1:"));
+            for (Map.Entry<String, RunStatus> run : runs.entrySet()) {
+                line.append(String.format(Locale.ROOT, "%n  %-9s %s", run.getKey(), run.getValue().evaluations().stream()
+                        .map(e -> String.format(Locale.ROOT, "%.3f", classificationF1(e))).toList()));
+            }
         }
         if (figures.get("sample_efficiency") instanceof Map<?, ?> efficiency) {
             line.append(String.format(Locale.ROOT, "%n  textual reached binary's best (%.3f) after %s gradient steps; binary after %s (ratio %s)",
@@ -84,6 +105,10 @@ final class DemoReport {
             mode.put("run", run.getValue().id());
             mode.put("held_out_pass_at_1", run.getValue().evaluations().stream().map(DemoReport::headline).toList());
             mode.put("gradient_steps", run.getValue().evaluations().stream().map(RunStatus.Evaluation::gradientSteps).toList());
+            if (extraction()) {
+                mode.put("held_out_arg_classification_f1", run.getValue().evaluations().stream()
+                        .map(DemoReport::classificationF1).toList());
+            }
             mode.put("evaluations", run.getValue().evaluations());
             mode.put("iterations", run.getValue().timeline());
             modes.put(run.getKey(), mode);
@@ -156,6 +181,19 @@ final class DemoReport {
             chart.addSeries(run.getKey(),
                     evaluations.stream().map(e -> (double) (bySteps ? e.gradientSteps() : e.iteration())).toList(),
                     evaluations.stream().map(DemoReport::headline).toList());
+        }
+        return chart;
+    }
+
+    private XYChart f1() {
+        XYChart chart = xy("Held-out argument classification F1 per iteration", "iteration", "argument classification F1");
+        for (Map.Entry<String, RunStatus> run : runs.entrySet()) {
+            List<RunStatus.Evaluation> evaluations = run.getValue().evaluations();
+            chart.addSeries(run.getKey(), evaluations.stream().map(e -> (double) e.iteration()).toList(),
+                    evaluations.stream().map(e -> {
+                        Double f1 = classificationF1(e);
+                        return f1 == null ? 0.0 : f1;
+                    }).toList());
         }
         return chart;
     }
@@ -236,7 +274,12 @@ final class DemoReport {
         html.append("<p>Held-out pass@1 is conditioned on <code>&lt;|good|&gt;</code> after each iteration; the base model"
                 + " (iteration 0) has never seen a reward token, so its point is unconditioned.</p>");
         html.append("<h2>Figures</h2><pre>").append(escape(headline())).append("</pre>");
-        for (String image : List.of("pass1-iterations", "pass1-steps", "reward-token", "train-pass-rate", "error-categories")) {
+        List<String> images = new ArrayList<>(List.of("pass1-iterations", "pass1-steps", "reward-token", "train-pass-rate",
+                "error-categories"));
+        if (extraction()) {
+            images.add(1, "eae-f1");
+        }
+        for (String image : images) {
             html.append("<p><img src=\"").append(image).append(".png\" alt=\"").append(image).append("\"></p>");
         }
         for (Map.Entry<String, RunStatus> run : runs.entrySet()) {

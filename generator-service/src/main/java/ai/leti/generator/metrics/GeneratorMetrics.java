@@ -18,7 +18,8 @@ import io.micrometer.core.instrument.Tags;
  * {@code leti_generator_tokens_total}, {@code leti_generator_checkpoint_iteration},
  * {@code leti_generator_refused_checkpoints_total}, {@code leti_generator_candidates_in_flight} (sampled, no verdict
  * yet), and per feedback mode the last run's progress: {@code leti_generator_iteration{mode}},
- * {@code leti_generator_heldout_pass_at_1{mode,condition}}, {@code leti_generator_sample_pass_rate{mode}}.
+ * {@code leti_generator_heldout_pass_at_1{mode,condition}}, {@code leti_generator_sample_pass_rate{mode}}, and for
+ * event argument extraction {@code leti_generator_heldout_argument_f1{mode,condition,measure}}.
  */
 @Component
 public class GeneratorMetrics {
@@ -31,6 +32,7 @@ public class GeneratorMetrics {
     public static final String ITERATION = "leti.generator.iteration";
     public static final String HELD_OUT_PASS_AT_1 = "leti.generator.heldout.pass.at.1";
     public static final String SAMPLE_PASS_RATE = "leti.generator.sample.pass.rate";
+    public static final String HELD_OUT_ARGUMENT_F1 = "leti.generator.heldout.argument.f1";
 
     private final MeterRegistry registry;
     private final Counter tokens;
@@ -54,11 +56,15 @@ public class GeneratorMetrics {
     }
 
     /** Held-out pass@1 of a run in this feedback mode, per condition ({@code good}, {@code bad}, {@code plain}). */
-    public void evaluation(String mode, int iteration, Map<String, Double> passAt1) {
+    public void evaluation(String mode, int iteration, Map<String, Double> passAt1, Map<String, Map<String, Double>> scores) {
         gauge(ITERATION, "Iteration of the last evaluation of the latest run in this feedback mode", Tags.of("mode", mode))
                 .set((double) iteration);
         passAt1.forEach((condition, value) -> gauge(HELD_OUT_PASS_AT_1, "Held-out pass@1 of the latest run in this mode",
                 Tags.of("mode", mode, "condition", condition)).set(value));
+        scores.forEach((condition, measures) -> measures.forEach((measure, value) -> gauge(HELD_OUT_ARGUMENT_F1,
+                "Held-out argument F1 (event argument extraction) of the latest run in this mode",
+                Tags.of("mode", mode, "condition", condition, "measure", measure.replace("arg_", "").replace("_f1", "")))
+                .set(value)));
     }
 
     public void samplePassRate(String mode, double rate) {

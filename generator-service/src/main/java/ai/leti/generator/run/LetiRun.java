@@ -27,7 +27,9 @@ import ai.leti.common.messages.CheckpointAnnouncement;
 import ai.leti.common.messages.ExecutionResult;
 import ai.leti.common.messages.IterationPlan;
 import ai.leti.common.messages.Purpose;
+import ai.leti.common.tasks.EaeTask;
 import ai.leti.common.tasks.Task;
+import ai.leti.common.tasks.eae.EaeScore;
 import ai.leti.generator.api.RunRequest;
 import ai.leti.generator.checkpoint.CheckpointFetcher;
 import ai.leti.generator.checkpoint.LoadedModel;
@@ -382,13 +384,25 @@ public final class LetiRun implements Runnable {
         Map<String, Double> passAt1 = new LinkedHashMap<>();
         Map<String, Map<String, Double>> passAtK = new LinkedHashMap<>();
         Map<String, Map<String, Integer>> categories = new LinkedHashMap<>();
+        Map<String, Map<String, Double>> scores = new LinkedHashMap<>();
+        Map<String, EaeTask> extraction = new LinkedHashMap<>();
+        for (Task task : evaluationTasks) {
+            if (task instanceof EaeTask eae) {
+                extraction.put(eae.taskId(), eae);
+            }
+        }
         for (Purpose condition : conditions) {
             String label = condition.name().substring("EVAL_".length()).toLowerCase(java.util.Locale.ROOT);
             Map<String, int[]> perTask = new LinkedHashMap<>();
             Map<String, Integer> failures = new TreeMap<>();
+            List<EaeScore.Counts> argumentCounts = new ArrayList<>();
             for (ExecutionResult result : evaluationResults.values()) {
                 if (result.iteration() != after || result.purpose() != condition || !result.runId().equals(id)) {
                     continue;
+                }
+                EaeTask eae = extraction.get(result.taskId());
+                if (eae != null) {
+                    argumentCounts.add(EaeScore.count(eae.gold(), EaeScore.extracted(result.output())));
                 }
                 int[] counts = perTask.computeIfAbsent(result.taskId(), task -> new int[2]);
                 counts[0]++;
@@ -408,10 +422,14 @@ public final class LetiRun implements Runnable {
             passAt1.put(label, ks.get("pass@1"));
             passAtK.put(label, ks);
             categories.put(label, failures);
+            if (!argumentCounts.isEmpty()) {
+                scores.put(label, EaeScore.f1(argumentCounts));
+            }
         }
-        evaluations.add(new RunStatus.Evaluation(after, gradientSteps, passAt1, passAtK, categories));
-        metrics.evaluation(mode(), after, passAt1);
-        log.info("run {} after iteration {} ({} gradient steps): pass@1 {}", id, after, gradientSteps, passAt1);
+        evaluations.add(new RunStatus.Evaluation(after, gradientSteps, passAt1, passAtK, categories, scores));
+        metrics.evaluation(mode(), after, passAt1, scores);
+        log.info("run {} after iteration {} ({} gradient steps): pass@1 {}{}", id, after, gradientSteps, passAt1,
+                scores.isEmpty() ? "" : ", " + scores);
     }
 
     /** Ends the run's thread when a stop was requested. */

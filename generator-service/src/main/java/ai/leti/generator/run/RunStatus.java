@@ -31,9 +31,12 @@ public record RunStatus(
      *
      * @param passAtK    pass@k for k = 1 and the larger of 2, 5, 10, 100 that the evaluation's samples allow
      * @param categories failures by error category
+     * @param scores     task-specific scores per condition: for event argument extraction
+     *                   {@code arg_identification_f1} and {@code arg_classification_f1}; empty for code tasks
      */
     public record Evaluation(int iteration, long gradientSteps, Map<String, Double> passAt1,
-            Map<String, Map<String, Double>> passAtK, Map<String, Map<String, Integer>> categories) {
+            Map<String, Map<String, Double>> passAtK, Map<String, Map<String, Integer>> categories,
+            Map<String, Map<String, Double>> scores) {
     }
 
     /**

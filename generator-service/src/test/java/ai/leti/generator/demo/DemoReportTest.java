@@ -23,6 +23,11 @@ class DemoReportTest {
 
     /** A finished run whose held-out pass@1 (good-conditioned) after each iteration is {@code series}. */
     private static RunStatus run(String id, long stepsPerIteration, double... series) {
+        return run(id, stepsPerIteration, false, series);
+    }
+
+    /** The same for event argument extraction: its argument classification F1 is pass@1 + 0.1. */
+    private static RunStatus run(String id, long stepsPerIteration, boolean extraction, double... series) {
         List<RunStatus.Evaluation> evaluations = new ArrayList<>();
         List<RunStatus.IterationStats> timeline = new ArrayList<>();
         for (int i = 0; i < series.length; i++) {
@@ -30,7 +35,9 @@ class DemoReportTest {
             evaluations.add(new RunStatus.Evaluation(i, i * stepsPerIteration, pass,
                     Map.of("good", Map.of("pass@1", series[i]), "bad", Map.of("pass@1", series[i] - 0.01), "plain",
                             Map.of("pass@1", series[i])),
-                    Map.of("good", Map.of("assertion", 10 - i), "bad", Map.of(), "plain", Map.of("syntax", 3))));
+                    Map.of("good", Map.of("assertion", 10 - i), "bad", Map.of(), "plain", Map.of("syntax", 3)),
+                    extraction ? Map.of("good", Map.of("arg_classification_f1", series[i] + 0.1), "plain",
+                            Map.of("arg_classification_f1", series[i] + 0.1)) : Map.of()));
             if (i > 0) {
                 timeline.add(new RunStatus.IterationStats(i, 30, 5, 6, 4, 22, 816, 0.2 + i / 10.0, 0.3, (int) stepsPerIteration));
             }
@@ -55,7 +62,7 @@ class DemoReportTest {
         Map<String, RunStatus> runs = new LinkedHashMap<>();
         runs.put("textual", run("t", 408, 0.24, 0.35, 0.50));
         runs.put("binary", run("b", 408, 0.24, 0.20, 0.26));
-        new DemoReport(out, DemoPlan.quick(0), runs, 3.5).write();
+        new DemoReport(out, DemoPlan.quick("code", 0), runs, 3.5).write();
 
         JsonNode summary = Jsonl.MAPPER.readTree(Files.readString(out.resolve("summary.json")));
         assertThat(summary.at("/figures/textual_rise/base").asDouble()).isEqualTo(0.24);
@@ -71,5 +78,18 @@ class DemoReportTest {
         }
         String html = Files.readString(out.resolve("report.html"));
         assertThat(html).contains("<img src=\"pass1-steps.png\"", "textual (run t)", "binary (run b)", "0.500");
+    }
+
+    @Test
+    void plotsTheArgumentF1OfExtractionRuns() throws Exception {
+        Map<String, RunStatus> runs = new LinkedHashMap<>();
+        runs.put("textual", run("t", 100, true, 0.2, 0.4));
+        runs.put("binary", run("b", 100, true, 0.2, 0.3));
+        new DemoReport(out, DemoPlan.quick("eae", 0), runs, 2.0).write();
+        JsonNode summary = Jsonl.MAPPER.readTree(Files.readString(out.resolve("summary.json")));
+        assertThat(summary.at("/modes/textual/held_out_arg_classification_f1/1").asDouble()).isCloseTo(0.5,
+                org.assertj.core.data.Offset.offset(1e-9));
+        assertThat(out.resolve("eae-f1.png")).exists();
+        assertThat(Files.readString(out.resolve("report.html"))).contains("eae-f1.png", "argument classification F1");
     }
 }

@@ -10,7 +10,7 @@ import java.util.regex.Pattern;
  * Realistic single-edit bugs in a program, for pre-training corpora: the recipe in {@code shared/docs/leti-method.md}
  * gives 10% of pre-training programs a bug so the base model samples wrong programs as well as right ones (which
  * is what LETI learns from). Edits: a wrong number, a swapped operator or comparison, a misspelt name, a lost
- * {@code return}.
+ * {@code return}; in event-extraction code, an entity of the wrong class or a misnamed role.
  */
 public final class BuggyPrograms {
 
@@ -18,6 +18,9 @@ public final class BuggyPrograms {
     private static final Pattern OPERATOR = Pattern.compile("(?<=\\s)(\\+|-|\\*|//|%|<|>)(?=\\s)");
     private static final Pattern NAME = Pattern.compile("\\b(values|x|v)\\b");
     private static final String[] OPERATORS = {"+", "-", "*", "//", "%", "<", ">"};
+    private static final Pattern ENTITY = Pattern.compile("\\b(Person|Place|Organization|Weapon|Vehicle)(?=\\()");
+    private static final String[] ENTITIES = {"Person", "Place", "Organization", "Weapon", "Vehicle"};
+    private static final Pattern ROLE = Pattern.compile("\\b[a-z]+(?==\\[)");
 
     private BuggyPrograms() {
     }
@@ -25,11 +28,13 @@ public final class BuggyPrograms {
     /** {@code program} with one edit; unchanged only when none applies (no number, operator, name or return). */
     public static String mutate(String program, Random random) {
         List<String> candidates = new ArrayList<>();
-        for (int kind = 0; kind < 4; kind++) {
+        for (int kind = 0; kind < 6; kind++) {
             String mutated = switch (kind) {
                 case 0 -> replaceOne(program, NUMBER, number -> Integer.toString(otherNumber(Integer.parseInt(number), random)), random);
                 case 1 -> replaceOne(program, OPERATOR, operator -> otherOperator(operator, random), random);
                 case 2 -> replaceOne(program, NAME, name -> name + "s", random);
+                case 3 -> replaceOne(program, ENTITY, entity -> other(ENTITIES, entity, random), random);
+                case 4 -> replaceOne(program, ROLE, role -> role + "s", random);
                 default -> program.contains("return ") ? program.replaceFirst("return ", "") : program;
             };
             if (!mutated.equals(program)) {
@@ -45,10 +50,14 @@ public final class BuggyPrograms {
     }
 
     private static String otherOperator(String operator, Random random) {
+        return other(OPERATORS, operator, random);
+    }
+
+    private static String other(String[] choices, String current, Random random) {
         String other;
         do {
-            other = OPERATORS[random.nextInt(OPERATORS.length)];
-        } while (other.equals(operator));
+            other = choices[random.nextInt(choices.length)];
+        } while (other.equals(current));
         return other;
     }
 

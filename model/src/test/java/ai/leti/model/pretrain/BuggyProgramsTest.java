@@ -30,6 +30,18 @@ class BuggyProgramsTest {
     }
 
     @Test
+    void givesEventCodeAWrongEntityClassOrRole() {
+        String event = " Attack(attacker=[Person(\"Alice\")], place=[Place(\"Paris\")])\n";
+        Random random = new Random(2);
+        Set<String> seen = new HashSet<>();
+        for (int i = 0; i < 200; i++) {
+            seen.add(BuggyPrograms.mutate(event, random));
+        }
+        assertThat(seen).contains(" Attack(attacker=[Place(\"Alice\")], place=[Place(\"Paris\")])\n",
+                " Attack(attackers=[Person(\"Alice\")], place=[Place(\"Paris\")])\n");
+    }
+
+    @Test
     void leavesAProgramWithNothingToEditAlone() {
         assertThat(BuggyPrograms.mutate("pass\n", new Random(0))).isEqualTo("pass\n");
     }

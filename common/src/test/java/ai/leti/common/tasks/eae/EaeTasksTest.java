@@ -46,9 +46,9 @@ class EaeTasksTest {
                 new Argument("target", "Person", "Bob"), new Argument("place", "Place", "Paris")));
         assertThat(task.prompt()).isEqualTo("\"\"\"\nSentence: Alice attacked Bob in Paris.\n"
                 + "Event: Attack(attacker: Person | Organization, target: Person | Place | Vehicle | Organization, "
-                + "instrument: Weapon | Vehicle, place: Place)\n\"\"\"\ndef extract():\n    return ");
+                + "instrument: Weapon | Vehicle, place: Place)\n\"\"\"\ndef extract():\n    return");
         assertThat(task.referenceCompletion())
-                .isEqualTo("Attack(attacker=[Person(\"Alice\")], place=[Place(\"Paris\")], target=[Person(\"Bob\")])\n");
+                .isEqualTo(" Attack(attacker=[Person(\"Alice\")], place=[Place(\"Paris\")], target=[Person(\"Bob\")])\n");
     }
 
     /** Runs programs through Python 3 the way the sandbox does (prompt + completion + tests) and returns what each printed. */
@@ -91,10 +91,10 @@ class EaeTasksTest {
         EaeTask task = new EaeTask("t", "Alice attacked Bob in Paris.", "Attack", List.of(new Argument("attacker", "Person", "Alice"),
                 new Argument("target", "Person", "Bob"), new Argument("place", "Place", "Paris")));
         List<String> outputs = run(List.of(
-                task.prompt() + "Attack(attacker=[Person(\"Alice\")], target=[Person(\"Bob\")], place=[Person(\"Paris\")])\n" + task.tests(),
-                task.prompt() + "Attack(attacker=[Person(\"Alice\")], victim=[Person(\"Bob\")])\n" + task.tests(),
-                task.prompt() + "Meet(entity=[Person(\"Alice\"), Person(\"Bob\")])\n" + task.tests(),
-                task.prompt() + "Attack(attacker=[Person(\"Alice\")], place=[Place(\"Paris\")])\n" + task.tests()));
+                task.prompt() + " Attack(attacker=[Person(\"Alice\")], target=[Person(\"Bob\")], place=[Person(\"Paris\")])\n" + task.tests(),
+                task.prompt() + " Attack(attacker=[Person(\"Alice\")], victim=[Person(\"Bob\")])\n" + task.tests(),
+                task.prompt() + " Meet(entity=[Person(\"Alice\"), Person(\"Bob\")])\n" + task.tests(),
+                task.prompt() + " Attack(attacker=[Person(\"Alice\")], place=[Place(\"Paris\")])\n" + task.tests()));
         assertThat(outputs.get(0)).isEqualTo("TypeError: role 'place' of Attack must be a Place, got Person");
         assertThat(outputs.get(1)).isEqualTo("TypeError: Attack has no role 'victim'; its roles are attacker, target, instrument, place");
         assertThat(outputs.get(2)).isEqualTo("TypeError: the sentence describes a Attack event, got Meet");
