@@ -136,6 +136,7 @@ public final class HostilePrograms {
                         if os.fork() == 0:
                             os.execvp('python3', ['python3', '-c', 'import time; time.sleep(120)', '{{NONCE}}'])
                         os._exit(0)
+                    time.sleep(0.5)  # the daemon has exec'd (its command line carries the marker) before this ends
                     f
                     """, NAME),
             HostileCase.of("ptrace, mount and namespaces", """
