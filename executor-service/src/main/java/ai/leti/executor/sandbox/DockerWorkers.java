@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.async.ResultCallback;
@@ -135,7 +136,7 @@ final class DockerWorkers implements AutoCloseable {
                 .exec().getId();
         Pipe toContainer = Pipe.open();
         Pipe fromContainer = Pipe.open();
-        boolean[] ended = {false};
+        AtomicBoolean ended = new AtomicBoolean();
         docker.attachContainerCmd(id).withStdIn(Channels.newInputStream(toContainer.source())).withStdOut(true)
                 .withStdErr(true).withFollowStream(true)
                 .exec(new ResultCallback.Adapter<Frame>() {
@@ -166,7 +167,7 @@ final class DockerWorkers implements AutoCloseable {
                     }
 
                     private void end() {
-                        ended[0] = true;
+                        ended.set(true);
                         try {
                             fromContainer.sink().close();
                         } catch (IOException ignored) {
@@ -190,7 +191,7 @@ final class DockerWorkers implements AutoCloseable {
 
             @Override
             public boolean alive() {
-                return !ended[0];
+                return !ended.get();
             }
 
             @Override

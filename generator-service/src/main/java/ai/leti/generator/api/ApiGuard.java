@@ -19,8 +19,9 @@ import jakarta.servlet.http.HttpServletResponse;
 
 /**
  * In front of the REST API: a request body larger than {@code leti.generator.max-request-bytes} gets 413, and every
- * mutating request under {@code /runs} needs {@code Authorization: Bearer <token>} (401 otherwise). Reading runs,
- * the OpenAPI document and the actuator stay open (probes and Prometheus need no secret).
+ * mutating request (POST, PUT, PATCH, DELETE, whatever its path, so no spelling of a path slips past) needs
+ * {@code Authorization: Bearer <token>} (401 otherwise). Reading runs, the OpenAPI document and the actuator stay
+ * open (probes and Prometheus need no secret).
  */
 @Component
 class ApiGuard extends OncePerRequestFilter {
@@ -42,9 +43,7 @@ class ApiGuard extends OncePerRequestFilter {
             refuse(response, HttpStatus.CONTENT_TOO_LARGE, "request body over " + maxBytes + " bytes");
             return;
         }
-        String path = request.getRequestURI().substring(request.getContextPath().length());
-        if (MUTATING.contains(request.getMethod()) && (path.equals("/runs") || path.startsWith("/runs/"))
-                && !token.accepts(request.getHeader(HttpHeaders.AUTHORIZATION))) {
+        if (MUTATING.contains(request.getMethod()) && !token.accepts(request.getHeader(HttpHeaders.AUTHORIZATION))) {
             response.setHeader(HttpHeaders.WWW_AUTHENTICATE, "Bearer realm=\"leti\"");
             refuse(response, HttpStatus.UNAUTHORIZED, "missing or invalid bearer token");
             return;

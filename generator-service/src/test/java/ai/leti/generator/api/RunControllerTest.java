@@ -101,6 +101,9 @@ class RunControllerTest {
                     .andExpect(header().string("WWW-Authenticate", Matchers.startsWith("Bearer")))
                     .andExpect(jsonPath("$.detail").value("missing or invalid bearer token"));
         }
+        for (String path : new String[] {"//runs", "/runs/", "/runs;x=1", "/RUNS", "/actuator/shutdown"}) {
+            mvc.perform(post(path).contentType(MediaType.APPLICATION_JSON).content(VALID)).andExpect(status().isUnauthorized());
+        }
         given(runs.find("nope")).willReturn(Optional.empty());
         mvc.perform(get("/runs/nope")).andExpect(status().isNotFound());
         given(runs.find("x")).willReturn(Optional.empty());
