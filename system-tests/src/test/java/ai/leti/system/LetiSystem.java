@@ -29,6 +29,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.leti.common.json.Jsonl;
 import ai.leti.common.messages.CandidateProgram;
 import ai.leti.common.messages.Purpose;
+import ai.leti.common.tasks.HumanEvalTask;
 import ai.leti.common.tasks.MbppTask;
 import ai.leti.common.tasks.Task;
 import ai.leti.common.tasks.TaskFiles;
@@ -102,17 +103,17 @@ final class LetiSystem implements AutoCloseable {
         Path taskDir = work.resolve("tasks");
         new SyntheticTasks.TaskSet(tasks.pretrain(), tasks.train().subList(0, TASKS), tasks.heldOut().subList(0, 4)).write(taskDir);
         // The same held-out tasks in HumanEval format: evaluation reads either format.
-        List<Map<String, Object>> humanEval = new ArrayList<>();
+        List<HumanEvalTask> humanEval = new ArrayList<>();
         for (MbppTask task : tasks.heldOut().subList(0, 4)) {
             String function = task.code().substring(4, task.code().indexOf('('));
             String signature = task.code().substring(0, task.code().indexOf('\n') + 1);
-            humanEval.add(Map.of("task_id", task.taskId(), "prompt", signature + "    \"\"\"" + task.text() + "\"\"\"\n",
-                    "canonical_solution", task.code().substring(signature.length()),
-                    "test", "def check(candidate):\n" + String.join("\n", task.testList()).replace("assert " + function + "(",
+            humanEval.add(new HumanEvalTask(task.taskId(), signature + "    \"\"\"" + task.text() + "\"\"\"\n",
+                    task.code().substring(signature.length()),
+                    "def check(candidate):\n" + String.join("\n", task.testList()).replace("assert " + function + "(",
                             "    assert candidate(") + "\n",
-                    "entry_point", function));
+                    function));
         }
-        Jsonl.write(taskDir.resolve("heldout-humaneval.jsonl"), humanEval);
+        TaskFiles.write(taskDir.resolve("heldout-humaneval.jsonl"), humanEval);
         EaeTasks.TaskSet extraction = EaeTasks.generate(0);
         new EaeTasks.TaskSet(extraction.pretrain(), extraction.train().subList(0, 4), extraction.heldOut().subList(0, 4))
                 .write(work.resolve("eae"));

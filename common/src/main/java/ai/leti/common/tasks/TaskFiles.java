@@ -1,5 +1,8 @@
 package ai.leti.common.tasks;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -48,6 +51,50 @@ public final class TaskFiles {
             }
         }
         return selected;
+    }
+
+    /**
+     * Writes tasks in their own formats, one row a line: what {@link #read(Path)} reads back. The directory must
+     * exist.
+     */
+    public static void write(Path file, List<? extends Task> tasks) {
+        Jsonl.write(file, tasks.stream().map(TaskFiles::row).toList());
+    }
+
+    /** A generated task set: {@code pretrain.jsonl}, {@code train.jsonl} and {@code heldout.jsonl} in {@code directory}. */
+    public static void writeSplits(Path directory, List<? extends Task> pretrain, List<? extends Task> train,
+            List<? extends Task> heldOut) {
+        try {
+            Files.createDirectories(directory);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create " + directory, e);
+        }
+        write(directory.resolve("pretrain.jsonl"), pretrain);
+        write(directory.resolve("train.jsonl"), train);
+        write(directory.resolve("heldout.jsonl"), heldOut);
+    }
+
+    private static Map<String, Object> row(Task task) {
+        Map<String, Object> row = new LinkedHashMap<>();
+        row.put("task_id", task.taskId());
+        if (task instanceof MbppTask mbpp) {
+            row.put("text", mbpp.text());
+            row.put("code", mbpp.code());
+            row.put("test_list", mbpp.testList());
+            row.put("test_setup_code", mbpp.testSetupCode());
+            row.put("challenge_test_list", List.of());
+        } else if (task instanceof HumanEvalTask humanEval) {
+            row.put("prompt", humanEval.prompt());
+            row.put("canonical_solution", humanEval.canonicalSolution());
+            row.put("test", humanEval.test());
+            row.put("entry_point", humanEval.entryPoint());
+        } else if (task instanceof EaeTask eae) {
+            row.put("sentence", eae.sentence());
+            row.put("event_type", eae.eventType());
+            row.put("arguments", eae.gold().stream().map(argument -> Map.of("role", argument.role(), "type",
+                    argument.type(), "name", argument.name())).toList());
+        }
+        return row;
     }
 
     static Task parse(JsonNode node, String where) {

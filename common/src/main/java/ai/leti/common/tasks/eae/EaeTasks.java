@@ -1,12 +1,8 @@
 package ai.leti.common.tasks.eae;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -14,8 +10,8 @@ import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import ai.leti.common.json.Jsonl;
 import ai.leti.common.tasks.EaeTask;
+import ai.leti.common.tasks.TaskFiles;
 
 /**
  * The EAE data set the project generates itself: sentence templates for the five event types of the
@@ -65,28 +61,7 @@ public final class EaeTasks {
 
         /** Writes {@code pretrain.jsonl}, {@code train.jsonl} and {@code heldout.jsonl}. */
         public void write(Path directory) {
-            try {
-                Files.createDirectories(directory);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-            Jsonl.write(directory.resolve("pretrain.jsonl"), rows(pretrain));
-            Jsonl.write(directory.resolve("train.jsonl"), rows(train));
-            Jsonl.write(directory.resolve("heldout.jsonl"), rows(heldOut));
-        }
-
-        private static List<Map<String, Object>> rows(List<EaeTask> tasks) {
-            List<Map<String, Object>> rows = new ArrayList<>();
-            for (EaeTask task : tasks) {
-                Map<String, Object> row = new LinkedHashMap<>();
-                row.put("task_id", task.taskId());
-                row.put("sentence", task.sentence());
-                row.put("event_type", task.eventType());
-                row.put("arguments", task.gold().stream().map(argument -> Map.of("role", argument.role(), "type",
-                        argument.type(), "name", argument.name())).toList());
-                rows.add(row);
-            }
-            return rows;
+            TaskFiles.writeSplits(directory, pretrain, train, heldOut);
         }
     }
 

@@ -3,15 +3,13 @@ package ai.leti.common.tasks.synthetic;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Random;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
-import ai.leti.common.json.Jsonl;
 import ai.leti.common.tasks.MbppTask;
+import ai.leti.common.tasks.TaskFiles;
 
 /**
  * The CPU-sized task set of the LETI demo, after the recipe in {@code shared/docs/leti-method.md}: 17 templates
@@ -71,27 +69,7 @@ public final class SyntheticTasks {
 
         /** Writes {@code pretrain.jsonl}, {@code train.jsonl} and {@code heldout.jsonl} in MBPP format. */
         public void write(Path directory) {
-            try {
-                java.nio.file.Files.createDirectories(directory);
-            } catch (java.io.IOException e) {
-                throw new java.io.UncheckedIOException(e);
-            }
-            Jsonl.write(directory.resolve("pretrain.jsonl"), rows(pretrain));
-            Jsonl.write(directory.resolve("train.jsonl"), rows(train));
-            Jsonl.write(directory.resolve("heldout.jsonl"), rows(heldOut));
-        }
-
-        private static List<Map<String, Object>> rows(List<MbppTask> tasks) {
-            return tasks.stream().map(task -> {
-                Map<String, Object> row = new LinkedHashMap<>();
-                row.put("task_id", task.taskId());
-                row.put("text", task.text());
-                row.put("code", task.code());
-                row.put("test_list", task.testList());
-                row.put("test_setup_code", task.testSetupCode());
-                row.put("challenge_test_list", List.of());
-                return row;
-            }).collect(Collectors.toList());
+            TaskFiles.writeSplits(directory, pretrain, train, heldOut);
         }
     }
 
