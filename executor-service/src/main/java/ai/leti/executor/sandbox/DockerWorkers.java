@@ -12,7 +12,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -28,7 +27,6 @@ import com.github.dockerjava.core.DockerClientConfig;
 import com.github.dockerjava.core.DockerClientImpl;
 import com.github.dockerjava.zerodep.ZerodepDockerHttpClient;
 
-import ai.leti.common.json.Jsonl;
 
 /**
  * The Docker backend: one container per worker, created through the Docker engine's API (docker-java). The
@@ -70,18 +68,8 @@ final class DockerWorkers implements AutoCloseable {
 
     /** What the fork server inside the container is told: every layer of its own on, programs in the tmpfs. */
     static String serverConfig(SandboxSettings settings) {
-        Map<String, Object> config = new LinkedHashMap<>();
-        config.put("memory_bytes", settings.memoryBytes());
-        config.put("max_output_bytes", settings.maxOutputBytes());
-        config.put("max_processes", settings.maxProcesses());
-        config.put("max_open_files", settings.maxOpenFiles());
-        config.put("limits", true);
-        config.put("seccomp", true);
-        config.put("uid", null); // the container's user is unprivileged already
-        config.put("kill_scope", "namespace"); // the container is its own PID namespace
-        config.put("scratch", "/tmp");
-        config.put("deprioritize_after", settings.deprioritizeAfter().toNanos() / 1e9);
-        return Jsonl.MAPPER.writeValueAsString(config);
+        // uid null: the container's user is unprivileged already; the container is its own PID namespace
+        return WorkerCommand.serverConfig(settings, true, true, null, "namespace", "/tmp");
     }
 
     /** The command the container runs: the interpreter with the server script inline. */

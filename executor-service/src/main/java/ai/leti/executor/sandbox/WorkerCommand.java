@@ -25,19 +25,9 @@ final class WorkerCommand {
      * @param uid       the unprivileged uid programs drop to, or null to keep the current one
      */
     static List<String> of(SandboxSettings settings, Path scriptDir, Path scratch, Integer uid, boolean root) {
-        Map<String, Object> config = new LinkedHashMap<>();
         boolean isolated = settings.isolation() == Isolation.BWRAP;
-        config.put("memory_bytes", settings.memoryBytes());
-        config.put("max_output_bytes", settings.maxOutputBytes());
-        config.put("max_processes", settings.maxProcesses());
-        config.put("max_open_files", settings.maxOpenFiles());
-        config.put("limits", isolated);
-        config.put("seccomp", settings.seccomp());
-        config.put("uid", uid);
-        config.put("kill_scope", isolated ? "namespace" : "group");
-        config.put("scratch", scratch.toString());
-        config.put("deprioritize_after", settings.deprioritizeAfter().toNanos() / 1e9);
-        String configJson = Jsonl.MAPPER.writeValueAsString(config);
+        String configJson = serverConfig(settings, isolated, settings.seccomp(), uid, isolated ? "namespace" : "group",
+                scratch.toString());
 
         List<String> command = new ArrayList<>();
         if (!isolated) {
@@ -68,6 +58,30 @@ final class WorkerCommand {
                 settings.python().toString(), "-I", "-S", "-B", SCRIPT_DIR_INSIDE + "/" + PythonWorker.SCRIPT,
                 configJson));
         return command;
+    }
+
+    /**
+     * The fork server's configuration (its first argument), in one place for every backend.
+     *
+     * @param limits    whether programs get rlimits
+     * @param uid       the unprivileged uid programs drop to, or null to keep the current one
+     * @param killScope {@code namespace} (every other process in the worker's PID namespace) or {@code group}
+     * @param scratch   where programs get their directories, as the server sees it
+     */
+    static String serverConfig(SandboxSettings settings, boolean limits, boolean seccomp, Integer uid, String killScope,
+            String scratch) {
+        Map<String, Object> config = new LinkedHashMap<>();
+        config.put("memory_bytes", settings.memoryBytes());
+        config.put("max_output_bytes", settings.maxOutputBytes());
+        config.put("max_processes", settings.maxProcesses());
+        config.put("max_open_files", settings.maxOpenFiles());
+        config.put("limits", limits);
+        config.put("seccomp", seccomp);
+        config.put("uid", uid);
+        config.put("kill_scope", killScope);
+        config.put("scratch", scratch);
+        config.put("deprioritize_after", settings.deprioritizeAfter().toNanos() / 1e9);
+        return Jsonl.MAPPER.writeValueAsString(config);
     }
 
     /** An interpreter installed outside /usr (pyenv, a venv) needs its prefix visible inside the sandbox. */
