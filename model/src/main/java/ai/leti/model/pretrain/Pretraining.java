@@ -164,14 +164,7 @@ public final class Pretraining {
 
     /** Each text's tokens followed by the end-of-text token (so the model learns where a program ends). */
     private static List<int[]> encode(LetiTokenizer tokenizer, List<String> texts) {
-        List<int[]> encoded = new ArrayList<>();
-        for (String text : texts) {
-            int[] ids = tokenizer.encode(text);
-            int[] ended = java.util.Arrays.copyOf(ids, ids.length + 1);
-            ended[ids.length] = tokenizer.endOfText();
-            encoded.add(ended);
-        }
-        return encoded;
+        return texts.stream().map(tokenizer::encodeDocument).toList();
     }
 
     private static int[] concatenate(List<int[]> parts) {

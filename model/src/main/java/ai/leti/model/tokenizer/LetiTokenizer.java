@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
@@ -116,6 +117,17 @@ public final class LetiTokenizer implements AutoCloseable {
             tokens[i] = (int) ids[i];
         }
         return tokens;
+    }
+
+    /** A whole training text: its tokens, then end-of-text (if the vocabulary has it), so a model learns to stop. */
+    public int[] encodeDocument(String text) {
+        int[] ids = encode(text);
+        if (endOfText() < 0) {
+            return ids;
+        }
+        int[] ended = Arrays.copyOf(ids, ids.length + 1);
+        ended[ids.length] = endOfText();
+        return ended;
     }
 
     public String decode(int[] tokens) {

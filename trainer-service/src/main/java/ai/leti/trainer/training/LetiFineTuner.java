@@ -136,17 +136,9 @@ public class LetiFineTuner {
             }
         }
         String text = LetiFormat.trainingText(plan.mode(), result.passed(), feedback, result.prompt(), result.completion());
-        return withEndOfText(tokenizer, tokenizer.encode(text));
+        return tokenizer.encodeDocument(text);
     }
 
-    private static int[] withEndOfText(LetiTokenizer tokenizer, int[] ids) {
-        if (tokenizer.endOfText() < 0) {
-            return ids;
-        }
-        int[] ended = Arrays.copyOf(ids, ids.length + 1);
-        ended[ids.length] = tokenizer.endOfText();
-        return ended;
-    }
 
     /** Sequences of similar length share a batch, so little of each batch is padding. */
     static List<List<int[]>> batchesByLength(List<int[]> sequences, int batchSize) {
@@ -169,7 +161,7 @@ public class LetiFineTuner {
         }
         List<int[]> sequences = new ArrayList<>();
         for (Task task : regularizationTasks) {
-            sequences.add(withEndOfText(tokenizer, tokenizer.encode(task.prompt() + task.referenceCompletion())));
+            sequences.add(tokenizer.encodeDocument(task.prompt() + task.referenceCompletion()));
         }
         return sequences;
     }
