@@ -94,8 +94,8 @@ public class IterationBook {
     }
 
     private void accept(IterationPlan plan, boolean journal) {
-        if (journal && store.exists(plan.runId(), plan.iteration())) {
-            return; // trained already: a generator that restarted re-sends the plan of the iteration it was in
+        if (journal && trainedAlready(plan.runId(), plan.iteration())) {
+            return; // a generator that restarted re-sends the plan of the iteration it was in
         }
         Iteration iteration = iterations.computeIfAbsent(key(plan.runId(), plan.iteration()), key -> new Iteration());
         if (iteration.plan != null) {
@@ -112,8 +112,8 @@ public class IterationBook {
         if (result.purpose() != null && result.purpose().isEvaluation()) {
             return; // evaluation samples are the generator's business
         }
-        if (journal && store.exists(result.runId(), result.iteration())) {
-            return; // a re-executed candidate of an iteration trained already
+        if (journal && trainedAlready(result.runId(), result.iteration())) {
+            return; // a re-executed candidate
         }
         Iteration iteration = iterations.computeIfAbsent(key(result.runId(), result.iteration()), key -> new Iteration());
         if (iteration.handedOver || iteration.results.containsKey(result.candidateId())) {
@@ -124,6 +124,14 @@ public class IterationBook {
             append(result.runId(), result.iteration(), Map.of("result", result));
         }
         handOverIfComplete(iteration);
+    }
+
+    /**
+     * Whether an iteration this book is not collecting has a checkpoint. One being collected cannot have one yet,
+     * so its results (the common case) cost no file-system look-up.
+     */
+    private boolean trainedAlready(String runId, int iteration) {
+        return !iterations.containsKey(key(runId, iteration)) && store.exists(runId, iteration);
     }
 
     private void handOverIfComplete(Iteration iteration) {
