@@ -31,10 +31,6 @@ public record SavedRun(String id, RunRequest request, String stage, int iteratio
 
     static final String FILE = "run.json";
 
-    boolean active() {
-        return !List.of("CREATED", "DONE", "STOPPED", "FAILED").contains(stage);
-    }
-
     void save(Path state) {
         Path directory = state.resolve(id);
         try {
