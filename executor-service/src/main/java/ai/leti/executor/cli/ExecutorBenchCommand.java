@@ -12,6 +12,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -57,7 +58,7 @@ final class ExecutorBenchCommand implements Callable<Integer> {
 
     private final PrintStream out = System.out;
 
-    private record Program(String id, String source, String tests) {
+    private record Program(String id, String source, String tests, Set<String> entryPoints) {
         String full() {
             return source + tests;
         }
@@ -72,10 +73,12 @@ final class ExecutorBenchCommand implements Callable<Integer> {
         List<Program> references = new ArrayList<>();
         List<Program> broken = new ArrayList<>();
         for (Task task : tasks) {
-            references.add(new Program(task.taskId(), task.prompt() + task.referenceCompletion(), task.tests()));
+            references.add(new Program(task.taskId(), task.prompt() + task.referenceCompletion(), task.tests(),
+                    task.entryPoints()));
             String withoutReturn = BrokenVariant.withoutReturn(task.referenceCompletion());
             if (!withoutReturn.equals(task.referenceCompletion())) {
-                broken.add(new Program(task.taskId() + "/no-return", task.prompt() + withoutReturn, task.tests()));
+                broken.add(new Program(task.taskId() + "/no-return", task.prompt() + withoutReturn, task.tests(),
+                        task.entryPoints()));
             }
         }
         out.printf("bench executor: %d MBPP tasks, %d reference solutions, %d broken variants (return removed)%n",
@@ -148,7 +151,8 @@ final class ExecutorBenchCommand implements Callable<Integer> {
         try {
             List<Future<Verdict>> futures = new ArrayList<>();
             for (Program program : programs) {
-                futures.add(threads.submit(() -> pool.run(program.source(), program.tests())));
+                futures.add(threads.submit(() -> pool.run(program.source(), program.tests(), program.entryPoints(),
+                        pool.settings().timeout())));
             }
             List<Verdict> verdicts = new ArrayList<>();
             for (Future<Verdict> future : futures) {

@@ -131,7 +131,7 @@ final class FleetDemoCommand implements Callable<Integer> {
     private static CandidateProgram candidate(String runId, Task task, int sample, String completion) {
         return new CandidateProgram(CandidateProgram.idOf(runId, 1, Purpose.EVAL_PLAIN, task.taskId(), sample), runId, 1,
                 Purpose.EVAL_PLAIN, task.taskId(),
-                sample, task.prompt(), completion, task.tests(), 0);
+                sample, task.prompt(), completion, task.tests(), List.copyOf(task.entryPoints()), 0);
     }
 
     private static Map<String, Object> summarize(String runId, List<CandidateProgram> candidates,

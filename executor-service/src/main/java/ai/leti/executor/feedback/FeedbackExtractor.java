@@ -38,8 +38,9 @@ public final class FeedbackExtractor {
             case "timeout" -> new Verdict(false, ErrorCategory.TIMEOUT, Verdict.TIMEOUT_FEEDBACK, output, response.ms());
             case "failed" -> failed(response, output);
             case "signaled" -> signaled(response, output);
-            case "exited" -> new Verdict(false, ErrorCategory.OTHER,
-                    "The program exited with status " + response.exitCode() + " before its tests finished",
+            case "exited" -> new Verdict(false, ErrorCategory.OTHER, response.exitCode() == null
+                    ? "The program ended before its tests finished"
+                    : "The program exited with status " + response.exitCode() + " before its tests finished",
                     output, response.ms());
             default -> new Verdict(false, ErrorCategory.SANDBOX, "Sandbox error: "
                     + (response.error() == null ? response.status() : response.error()), output, response.ms());
@@ -47,10 +48,8 @@ public final class FeedbackExtractor {
     }
 
     private static Verdict failed(WorkerResponse response, String output) {
+        // Only the server's own "error" status is the sandbox's fault; no exception name a program can raise is.
         String type = response.excType() == null ? "" : response.excType();
-        if ("SandboxSetupError".equals(type)) {
-            return new Verdict(false, ErrorCategory.SANDBOX, reduce(response.traceback()), output, response.ms());
-        }
         ErrorCategory category = response.outputLimit() && type.endsWith("Error") && isOutputError(response.traceback())
                 ? ErrorCategory.OUTPUT_LIMIT : categorize(type);
         return new Verdict(false, category, reduce(response.traceback()), output, response.ms());

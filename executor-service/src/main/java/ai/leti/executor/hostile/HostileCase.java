@@ -7,15 +7,29 @@ import ai.leti.common.messages.ErrorCategory;
 /**
  * One hostile program and the verdicts that are acceptable for it. Programs may use placeholders the suite fills in
  * per run: {@code {{CANARY}}} (a host file holding a secret), {@code {{ESCAPE}}} (a host path that must never be
- * created), {@code {{PORT}}} (a host TCP port that must never be reached) and {@code {{NONCE}}} (a marker in the
- * command line of any process it starts, so one that outlives its run can be found).
+ * created), {@code {{PORT}}} (a host TCP port that must never be reached), {@code {{NONCE}}} (a marker in the
+ * command line of any process it starts, so one that outlives its run can be found) and {@code {{FORGED}}} (a marker
+ * that must never appear in its feedback). The tests carry {@code {{SECRET}}} (a marker that must never appear in
+ * anything the program printed or was told: only a program that read the tests' text could know it).
  *
  * @param tests    the test code run after the program (as a task's asserts are)
- * @param expected the acceptable categories of its (failed) verdict
+ * @param expected the acceptable categories of its verdict; {@link ErrorCategory#NONE} (a pass) only for a program
+ *                 that does solve its task while it attacks something else
  */
 public record HostileCase(String name, String program, String tests, Set<ErrorCategory> expected) {
 
+    /** The task every hostile program is judged on, {@code f(x) = x + 1}, with the tests' secret in a comment. */
+    static final String TESTS = "\n# {{SECRET}}\nassert f(1) == 2\n";
+
     static HostileCase of(String name, String program, ErrorCategory... expected) {
-        return new HostileCase(name, program, "\nassert f(1) == 2\n", Set.of(expected));
+        return new HostileCase(name, program, TESTS, Set.of(expected));
+    }
+
+    static HostileCase withTests(String name, String program, String tests, ErrorCategory... expected) {
+        return new HostileCase(name, program, tests, Set.of(expected));
+    }
+
+    boolean mayPass() {
+        return expected.contains(ErrorCategory.NONE);
     }
 }

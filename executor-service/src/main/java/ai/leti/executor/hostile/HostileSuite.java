@@ -17,14 +17,17 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import ai.leti.common.messages.ErrorCategory;
 import ai.leti.common.messages.Verdict;
 import ai.leti.executor.sandbox.SandboxPool;
 
 /**
  * Runs every {@link HostilePrograms hostile program} through a real sandbox pool and checks, from outside, that
  * nothing escaped: no host secret in what the program printed, no file created where it must not be, no
- * connection to a host port, no process left running, no worker lost; and that the pool's throughput after the
- * suite is what it was before. Used by {@code ./leti hostile} and by the tests.
+ * connection to a host port, no process left running, no worker lost; no pass for a program that does not solve
+ * its task, no failure booked as the sandbox's, no feedback the program chose, nothing of the tests' text in what
+ * the program printed or raised; and that the pool's throughput after the suite is what it was before. Used by
+ * {@code ./leti hostile} and by the tests.
  */
 public final class HostileSuite {
 
@@ -94,6 +97,8 @@ public final class HostileSuite {
     private Outcome attempt(HostileCase hostile) throws Exception {
         String nonce = "leti-hostile-" + UUID.randomUUID();
         String secret = UUID.randomUUID().toString();
+        String testSecret = "leti-secret-" + UUID.randomUUID();
+        String forged = "leti-forged-" + UUID.randomUUID();
         Path canary = Files.writeString(hostDirectory.resolve("canary-" + nonce), secret);
         Path escape = hostDirectory.resolve("escape-" + nonce);
         AtomicInteger connections = new AtomicInteger();
@@ -110,8 +115,9 @@ public final class HostileSuite {
             acceptor.setDaemon(true);
             acceptor.start();
             String program = hostile.program().replace("{{CANARY}}", canary.toString()).replace("{{ESCAPE}}", escape.toString())
-                    .replace("{{PORT}}", Integer.toString(listener.getLocalPort())).replace("{{NONCE}}", nonce);
-            Verdict verdict = pool.run(program, hostile.tests());
+                    .replace("{{PORT}}", Integer.toString(listener.getLocalPort())).replace("{{NONCE}}", nonce)
+                    .replace("{{FORGED}}", forged);
+            Verdict verdict = pool.run(program, hostile.tests().replace("{{SECRET}}", testSecret));
             long ended = System.nanoTime();
             Verdict benign = pool.run(BENIGN, BENIGN_TESTS);
             while (!benign.passed() && System.nanoTime() - ended < 30_000_000_000L) {
@@ -128,6 +134,18 @@ public final class HostileSuite {
                         && seen.contains(variable.getValue())) {
                     escapes.add("printed the service's environment variable " + variable.getKey());
                 }
+            }
+            if (verdict.passed() && !hostile.mayPass()) {
+                escapes.add("passed without solving its task");
+            }
+            if (verdict.category() == ErrorCategory.SANDBOX) {
+                escapes.add("its failure was booked as the sandbox's fault, which keeps it out of training");
+            }
+            if (verdict.feedback().contains(forged)) {
+                escapes.add("chose its own feedback");
+            }
+            if (seen.contains(testSecret)) {
+                escapes.add("read the tests' text");
             }
             if (Files.exists(escape)) {
                 escapes.add("created " + escape + " on the host");
@@ -149,7 +167,7 @@ public final class HostileSuite {
             if (pool.liveWorkers() < pool.settings().workers()) {
                 escapes.add("a sandbox worker was lost (" + pool.liveWorkers() + " of " + pool.settings().workers() + " live)");
             }
-            boolean matched = !verdict.passed() && hostile.expected().contains(verdict.category());
+            boolean matched = hostile.expected().contains(verdict.category());
             return new Outcome(hostile.name(), verdict, matched, escapes, recovery);
         } finally {
             Files.deleteIfExists(canary);

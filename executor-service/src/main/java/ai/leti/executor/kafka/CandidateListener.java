@@ -55,10 +55,9 @@ class CandidateListener {
             throw new InvalidCandidateException("invalid candidate " + candidate.candidateId() + ": "
                     + String.join("; ", problems));
         }
-        Verdict verdict = candidate.timeoutSeconds() > 0
-                ? pool.run(candidate.program(), candidate.tests(),
-                        Duration.ofNanos((long) (candidate.timeoutSeconds() * 1e9)))
-                : pool.run(candidate.program(), candidate.tests());
+        Duration timeout = candidate.timeoutSeconds() > 0
+                ? Duration.ofNanos((long) (candidate.timeoutSeconds() * 1e9)) : pool.settings().timeout();
+        Verdict verdict = pool.run(candidate.program(), candidate.tests(), candidate.entryPoints(), timeout);
         metrics.record(verdict);
         results.send(Topics.RESULTS, candidate.taskId(), ExecutionResult.of(candidate, verdict, instanceId))
                 .get(SEND_TIMEOUT_SECONDS, TimeUnit.SECONDS);

@@ -69,7 +69,7 @@ final class DockerWorkers implements AutoCloseable {
     /** What the fork server inside the container is told: every layer of its own on, programs in the tmpfs. */
     static String serverConfig(SandboxSettings settings) {
         // uid null: the container's user is unprivileged already; the container is its own PID namespace
-        return WorkerCommand.serverConfig(settings, true, true, null, "namespace", "/tmp");
+        return WorkerCommand.serverConfig(settings, true, true, null, null, "namespace", "/tmp");
     }
 
     /** The command the container runs: the interpreter with the server script inline. */

@@ -85,7 +85,7 @@ final class PythonWorker implements AutoCloseable {
     }
 
     /** Runs one program; never throws for anything the program does. */
-    WorkerResponse run(String program, String tests, double timeoutSeconds) {
+    WorkerResponse run(String program, String tests, List<String> entryPoints, double timeoutSeconds) {
         String id = Long.toString(++counter);
         if (!isAlive()) {
             restart("it was not running");
@@ -95,6 +95,7 @@ final class PythonWorker implements AutoCloseable {
         request.put("program", program);
         request.put("tests", tests);
         request.put("timeout", timeoutSeconds);
+        request.put("entry_points", entryPoints);
         long started = System.nanoTime();
         try {
             requests.write(Jsonl.MAPPER.writeValueAsString(request));
@@ -118,6 +119,9 @@ final class PythonWorker implements AutoCloseable {
             if (!id.equals(response.id())) {
                 restart("it answered request " + response.id() + " instead of " + id);
                 return WorkerResponse.sandboxFailure(id, "sandbox worker protocol out of step");
+            }
+            if (response.restartRequested()) {
+                restart("it asked for it after request " + id);
             }
             return response;
         } catch (JacksonException e) {

@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -25,6 +26,9 @@ import ai.leti.executor.feedback.FeedbackExtractor;
  * and everything the programs started.
  */
 public final class SandboxPool implements AutoCloseable {
+
+    /** With its own uids (root): programs of worker i run as base + i, its test process as base + this + i. */
+    static final int TEST_UID_OFFSET = 500;
 
     private final SandboxSettings settings;
     private final List<PythonWorker> workers = new ArrayList<>();
@@ -64,9 +68,11 @@ public final class SandboxPool implements AutoCloseable {
             if (docker != null) {
                 launcher = docker.launcher(i, home.resolve(PythonWorker.SCRIPT), stderr);
             } else {
-                Integer uid = settings.isolation() == Isolation.BWRAP && root ? settings.sandboxUidBase() + i : null;
+                boolean ownUids = settings.isolation() == Isolation.BWRAP && root;
+                Integer uid = ownUids ? settings.sandboxUidBase() + i : null;
+                Integer testUid = ownUids ? settings.sandboxUidBase() + TEST_UID_OFFSET + i : null;
                 Path scratch = settings.isolation() == Isolation.BWRAP ? Path.of("/tmp") : pool.hostScratch(i);
-                launcher = WorkerProcess.local(WorkerCommand.of(settings, home, scratch, uid, root), stderr);
+                launcher = WorkerProcess.local(WorkerCommand.of(settings, home, scratch, uid, testUid, root), stderr);
             }
             pool.workers.add(new PythonWorker(i, launcher, stderr, settings.startTimeout().toMillis()));
         }
@@ -113,13 +119,20 @@ public final class SandboxPool implements AutoCloseable {
         return new com.sun.security.auth.module.UnixSystem().getUid() == 0;
     }
 
-    /** Runs {@code program} followed by {@code tests} with the default timeout. */
+    /** Runs {@code program}, then judges it by {@code tests}, with the default timeout and no entry points. */
     public Verdict run(String program, String tests) {
-        return run(program, tests, settings.timeout());
+        return run(program, tests, List.of(), settings.timeout());
     }
 
-    /** Runs {@code program} followed by {@code tests}; blocks until a worker is free and the program finished. */
-    public Verdict run(String program, String tests, Duration timeout) {
+    /**
+     * Runs {@code program} in its own process and {@code tests} in another, which calls the program's top-level
+     * names across a plain-data boundary; blocks until a worker is free and the verdict is in.
+     *
+     * @param entryPoints the program's names the tests may call where a builtin has the same name (see
+     *                    {@link ai.leti.common.tasks.Task#entryPoints()}); every other program name that would hide
+     *                    a builtin stays hidden from the tests
+     */
+    public Verdict run(String program, String tests, Collection<String> entryPoints, Duration timeout) {
         if (closed) {
             throw new SandboxException("sandbox pool is closed");
         }
@@ -132,10 +145,11 @@ public final class SandboxPool implements AutoCloseable {
         }
         try {
             double seconds = timeout.toNanos() / 1e9;
-            WorkerResponse response = worker.run(program, tests, seconds);
+            List<String> names = List.copyOf(entryPoints);
+            WorkerResponse response = worker.run(program, tests, names, seconds);
             if ("error".equals(response.status())) {
                 // One retry on a fresh worker: the failure was the sandbox's, and the program deserves a verdict.
-                response = worker.run(program, tests, seconds);
+                response = worker.run(program, tests, names, seconds);
             }
             return FeedbackExtractor.verdict(response);
         } finally {

@@ -23,11 +23,13 @@ final class WorkerCommand {
      * @param scriptDir host directory holding {@code leti_sandbox.py}
      * @param scratch   where programs get their directories: {@code /tmp} inside bubblewrap, a host dir without
      * @param uid       the unprivileged uid programs drop to, or null to keep the current one
+     * @param testUid   the unprivileged uid the test process drops to (another than the programs'), or null
      */
-    static List<String> of(SandboxSettings settings, Path scriptDir, Path scratch, Integer uid, boolean root) {
+    static List<String> of(SandboxSettings settings, Path scriptDir, Path scratch, Integer uid, Integer testUid,
+            boolean root) {
         boolean isolated = settings.isolation() == Isolation.BWRAP;
-        String configJson = serverConfig(settings, isolated, settings.seccomp(), uid, isolated ? "namespace" : "group",
-                scratch.toString());
+        String configJson = serverConfig(settings, isolated, settings.seccomp(), uid, testUid,
+                isolated ? "namespace" : "group", scratch.toString());
 
         List<String> command = new ArrayList<>();
         if (!isolated) {
@@ -65,11 +67,12 @@ final class WorkerCommand {
      *
      * @param limits    whether programs get rlimits
      * @param uid       the unprivileged uid programs drop to, or null to keep the current one
+     * @param testUid   the unprivileged uid of the test process, or null to keep the current one
      * @param killScope {@code namespace} (every other process in the worker's PID namespace) or {@code group}
      * @param scratch   where programs get their directories, as the server sees it
      */
-    static String serverConfig(SandboxSettings settings, boolean limits, boolean seccomp, Integer uid, String killScope,
-            String scratch) {
+    static String serverConfig(SandboxSettings settings, boolean limits, boolean seccomp, Integer uid, Integer testUid,
+            String killScope, String scratch) {
         Map<String, Object> config = new LinkedHashMap<>();
         config.put("memory_bytes", settings.memoryBytes());
         config.put("max_output_bytes", settings.maxOutputBytes());
@@ -78,7 +81,10 @@ final class WorkerCommand {
         config.put("limits", limits);
         config.put("seccomp", seccomp);
         config.put("uid", uid);
+        config.put("test_uid", testUid);
         config.put("kill_scope", killScope);
+        // The program in a process of its own, the tests in another: off only with every other layer (trusted code).
+        config.put("split", settings.isolation() != Isolation.NONE);
         config.put("scratch", scratch);
         config.put("deprioritize_after", settings.deprioritizeAfter().toNanos() / 1e9);
         return Jsonl.MAPPER.writeValueAsString(config);

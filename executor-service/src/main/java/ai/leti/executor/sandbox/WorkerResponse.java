@@ -6,7 +6,9 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  * One answer line of the Python fork server, as it wrote it. {@code status} is one of
  * {@code passed}, {@code failed} (with the exception type and full traceback), {@code timeout},
  * {@code signaled} (killed by a signal), {@code exited} (left before its tests finished) or
- * {@code error} (the server could not run the request).
+ * {@code error} (the server could not run the request: the only status that makes a run the sandbox's fault).
+ * {@code restart}: the server answered, but its worker should be replaced before the next program (its cleanup
+ * did not finish, or it lost a helper process).
  */
 public record WorkerResponse(
         String id,
@@ -19,13 +21,19 @@ public record WorkerResponse(
         double ms,
         String output,
         @JsonProperty("output_bytes") long outputBytes,
-        @JsonProperty("output_limit") boolean outputLimit) {
+        @JsonProperty("output_limit") boolean outputLimit,
+        Boolean restart) {
+
+    /** Whether the worker should be replaced after this answer (absent: no). */
+    boolean restartRequested() {
+        return Boolean.TRUE.equals(restart);
+    }
 
     static WorkerResponse sandboxFailure(String id, String why) {
-        return new WorkerResponse(id, "error", null, null, null, null, why, 0, "", 0, false);
+        return new WorkerResponse(id, "error", null, null, null, null, why, 0, "", 0, false, false);
     }
 
     static WorkerResponse timedOut(String id, double ms) {
-        return new WorkerResponse(id, "timeout", null, null, null, null, null, ms, "", 0, false);
+        return new WorkerResponse(id, "timeout", null, null, null, null, null, ms, "", 0, false, false);
     }
 }

@@ -27,7 +27,7 @@ class HostileSuiteIT {
     void nothingEscapesTheSandboxAndItsThroughputHolds() throws Exception {
         try (SandboxPool pool = SandboxPool.start(SandboxSettings.defaults().withWorkers(2).withTimeout(Duration.ofSeconds(3)))) {
             HostileSuite.Report report = new HostileSuite(pool, host, log).run();
-            assertThat(report.tried()).isEqualTo(HostilePrograms.ALL.size()).isGreaterThanOrEqualTo(20);
+            assertThat(report.tried()).isEqualTo(HostilePrograms.ALL.size()).isGreaterThanOrEqualTo(32);
             assertThat(report.outcomes()).allSatisfy(outcome -> {
                 assertThat(outcome.escapes()).as(outcome.name()).isEmpty();
                 assertThat(outcome.matched()).as(outcome.name() + ": " + outcome.verdict()).isTrue();
@@ -38,11 +38,18 @@ class HostileSuiteIT {
         }
     }
 
-    /** The checks can fail: with isolation off, the programs that try to get out do. */
+    /**
+     * The checks can fail: with isolation off (the program and its tests in one process, as in OpenAI's harness,
+     * and no namespaces or seccomp), the programs that try to get out, to forge a verdict, to choose their feedback
+     * or to read the tests do.
+     */
     @Test
     void theEscapeChecksSeeEscapesWhenIsolationIsOff() throws Exception {
         Set<String> escaping = Set.of("write outside the temp dir", "read a host file", "network sockets",
-                "a daemon that outlives its run");
+                "a daemon that outlives its run", "walk frames and memory for the verdict's nonce",
+                "replace the builtins the tests run with", "an object equal to everything",
+                "patch the library and builtins the tests rely on", "read the tests' text",
+                "pose as the sandbox's own failure", "forge its feedback");
         List<HostileCase> cases = HostilePrograms.ALL.stream().filter(hostile -> escaping.contains(hostile.name())).toList();
         assertThat(cases).hasSize(escaping.size());
         try (SandboxPool pool = SandboxPool.start(SandboxSettings.defaults().withWorkers(1).withIsolation(Isolation.NONE)

@@ -95,7 +95,7 @@ class ExecutorFleetIT {
                         : "def f(x):\n    return x - " + task + "\n";
                 candidates.add(new CandidateProgram(CandidateProgram.idOf("fleet", 1, Purpose.TRAIN, taskId, sample),
                         "fleet", 1, Purpose.TRAIN, taskId, sample, "\"\"\"\nAdd " + task + ".\n\"\"\"\n", completion,
-                        "\nassert f(1) == " + (1 + task) + "\n", 0));
+                        "\nassert f(1) == " + (1 + task) + "\n", List.of("f"), 0));
             }
         }
         try (KafkaProducer<String, String> producer = producer()) {
@@ -104,7 +104,7 @@ class ExecutorFleetIT {
                         Jsonl.MAPPER.writeValueAsString(candidate)));
             }
             producer.send(new ProducerRecord<>(Topics.CANDIDATES, "poison", "{this is not json"));
-            CandidateProgram noTests = new CandidateProgram("fleet/1/train/x/0", "fleet", 1, Purpose.TRAIN, "x", 0, "", "pass\n", " ", 0);
+            CandidateProgram noTests = new CandidateProgram("fleet/1/train/x/0", "fleet", 1, Purpose.TRAIN, "x", 0, "", "pass\n", " ", null, 0);
             producer.send(new ProducerRecord<>(Topics.CANDIDATES, "x", Jsonl.MAPPER.writeValueAsString(noTests)));
             producer.flush();
         }

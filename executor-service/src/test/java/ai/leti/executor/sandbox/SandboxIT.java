@@ -150,10 +150,11 @@ class SandboxIT {
         String daemon = "import os, time\nif os.fork() == 0:\n    os.setsid()\n    if os.fork() == 0:\n"
                 + "        time.sleep(60)\n    os._exit(0)\ndef f(x):\n    return x + 1\n";
         assertThat(run(daemon).passed()).isTrue();
-        // Inside the worker's PID namespace only the init, the server and this program remain.
+        // Inside the worker's PID namespace only the init, the server, the program launcher, the test process and
+        // this program remain.
         for (int i = 0; i < 2; i++) {
             Verdict alone = pool.run("import os\nprocs = [p for p in os.listdir('/proc') if p.isdigit()]\n",
-                    "\nassert len(procs) == 3, procs\n");
+                    "\nassert len(procs) == 5, procs\n");
             assertThat(alone.passed()).as(alone.feedback()).isTrue();
         }
     }

@@ -362,7 +362,8 @@ public final class LetiRun implements Runnable {
             firstPublished = System.nanoTime();
         }
         sink.candidate(new CandidateProgram(CandidateProgram.idOf(id, iteration, purpose, task.taskId(), index), id, iteration,
-                purpose, task.taskId(), index, task.prompt(), completion, task.tests(), request.timeoutSeconds()));
+                purpose, task.taskId(), index, task.prompt(), completion, task.tests(), List.copyOf(task.entryPoints()),
+                request.timeoutSeconds()));
         if (purpose == Purpose.TRAIN) {
             metrics.inFlight(sampled.incrementAndGet() - trainingResults.size());
         }
