@@ -3,7 +3,7 @@ package ai.leti.executor.cli;
 import java.util.regex.Pattern;
 
 /** A known-wrong variant of a correct solution, for checking that verdicts discriminate. */
-final class BrokenVariant {
+public final class BrokenVariant {
 
     /** {@code return x} becomes {@code x}: the function then returns None and its asserts must fail. */
     private static final Pattern RETURN = Pattern.compile("(?m)^([ \\t]*)return\\b[ \\t]*");
@@ -11,7 +11,7 @@ final class BrokenVariant {
     private BrokenVariant() {
     }
 
-    static String withoutReturn(String code) {
+    public static String withoutReturn(String code) {
         return RETURN.matcher(code).replaceAll("$1");
     }
 }
