@@ -1,35 +1,36 @@
 """LETI sandbox worker: a fork server that judges one untrusted program at a time.
 
-The verdict is decided where no code of the program ever runs. Three kinds of process take part:
+The verdict is decided where no code of the program ever runs. Four processes take part:
 
-  server (S)    reads requests from the Java executor, forks the test process, waits, answers. It holds the
-                tests; no program code ever runs in it or in anything forked from it after it read a request.
-  launcher (Z)  forked from the server at start-up, before any request was read, so nothing of any test is
-                in its memory. For each request it receives the program's text (never the tests) and
-                forks the program process.
-  program (P)   sets up its limits (rlimits, unprivileged uid, seccomp), runs the program, then serves calls
+  server        reads requests from the Java executor and answers each with a verdict. It holds the tests;
+                no program code ever runs in it.
+  launcher      forked from the server at start-up, before any request was read, so nothing of any test is
+                in its memory. For each request it receives the program's text (never the tests) and forks
+                the program's process.
+  program       sets up its limits (rlimits, unprivileged uid, seccomp), runs the program, then serves calls
                 from the test process: it calls the program's functions and sends back their results as
-                plain data. It never sees the tests; it sees only the arguments of the calls.
-  tests (T)     forked from the server with the tests. It runs each top-level test statement with its own,
-                untouched interpreter; the program's top-level names are proxies that call across the
-                boundary. Only plain data crosses into it (None, bool, int, float, complex, str, bytes,
-                bytearray, list, tuple, dict, set, frozenset, range and the standard library's OrderedDict,
-                defaultdict, Counter, deque, Decimal and Fraction); any other object of the program is an
-                opaque reference that the tests may call, read attributes of, iterate or hand back, but never
-                compare, hash or ask for a truth value. It alone writes the verdict, on a pipe to the server,
-                and formats the feedback: the frames and source lines come from its own copy of the program,
-                the program's side reports only line numbers, names and the exception's message.
+                plain data. It never sees the tests, only the arguments of the calls.
+  test process  forked from the server and confined once, it judges one program after another. It runs each
+                top-level test statement with its own, untouched interpreter; the program's top-level names
+                are references that call across the boundary. Only plain data crosses into it (None, bool,
+                int, float, complex, str, bytes, bytearray, list, tuple, dict, set, frozenset, range and the
+                standard library's OrderedDict, defaultdict, Counter, deque, Decimal and Fraction); any other
+                object of the program stays a reference that the tests may call, read attributes of, iterate
+                or hand back, but never compare, hash or ask for a truth value. It alone writes the verdict,
+                on a socket to the server, and formats the feedback: frames and source lines come from its own
+                copy of the program; the program's side reports only line numbers, names and the message.
 
 Nothing the program does to its own interpreter reaches the tests: it cannot patch their builtins or
 modules, walk into their frames, read their text or constants, or write their verdict. The worst it can do
 is garble its own results, which fails its tests. Only the server decides that a run was the sandbox's fault
-(status "error"): a program can make itself fail, never disappear from training.
+(status "error"): a program can make itself fail, never disappear from training. With "split" off (isolation
+off: trusted code only) the program runs in the test process, as in OpenAI's harness.
 
 Protocol with Java (JSON lines): argv[1] is the configuration; the server prints {"ready": ...}; then each
 request {"id", "program", "tests", "timeout", "entry_points"} gets one response line on stdout.
-Between the test and program processes: length-prefixed JSON frames on two pipes, requests answered by
-["ok", value, writebacks] or ["raise", exception], in both directions (the program may call back classes
-the tests defined, and functions the tests passed to it).
+Between the test and program processes: length-prefixed JSON frames on two pipes made fresh for each
+program, requests answered by ["ok", value, writebacks] or ["raise", exception], in both directions (the
+program may call classes the tests defined, and functions the tests passed to it).
 """
 
 import ast
@@ -59,7 +60,7 @@ import dataclasses  # noqa: F401
 import datetime  # noqa: F401
 import decimal
 import fractions
-import functools
+import functools  # noqa: F401
 import hashlib  # noqa: F401
 import heapq  # noqa: F401
 import itertools  # noqa: F401
@@ -575,10 +576,19 @@ class Endpoint:
                 if len(reply) < 2:
                     raise Malformed("a reply without a value")
                 self.writebacks = reply[2] if len(reply) > 2 else None
-                return self.codec.decode(reply[1])
+                return self.decode(reply[1])
             if kind == "raise":
                 raise relayed(reply[1] if len(reply) > 1 else None)
             self.serve(reply)
+
+    def decode(self, value):
+        """A value the other side sent; anything that cannot be read as one is Malformed, never another error."""
+        try:
+            return self.codec.decode(value)
+        except Malformed:
+            raise
+        except Exception as e:
+            raise Malformed("a value that cannot be read (%s)" % type(e).__name__)
 
     def serve(self, message):
         """Answers one request of the other side."""
@@ -1167,7 +1177,7 @@ class TestsSide(Endpoint):
                 raise self.fail(BoundaryError("the program's process sent a malformed change to an argument"))
             key, raw = change
             target = args[key] if type(key) is int and 0 <= key < len(args) else kwargs.get(key) if type(key) is str else None
-            value = self.codec.decode(raw)
+            value = self.decode(raw)
             if type(target) is list and type(value) is list or type(target) is bytearray and type(value) is bytearray:
                 target[:] = value
             elif type(target) is dict and type(value) is dict or type(target) is set and type(value) is set:
@@ -1424,7 +1434,7 @@ class Judge:
                 continue
             if name in _BUILTIN_NAMES and name not in self.entry_points:
                 continue
-            namespace[name] = self.side.codec.decode(value)
+            namespace[name] = self.side.decode(value)
         return namespace
 
     def program_failed(self, error):

@@ -8,8 +8,9 @@ import ai.leti.common.messages.ErrorCategory;
  * One hostile program and the verdicts that are acceptable for it. Programs may use placeholders the suite fills in
  * per run: {@code {{CANARY}}} (a host file holding a secret), {@code {{ESCAPE}}} (a host path that must never be
  * created), {@code {{PORT}}} (a host TCP port that must never be reached), {@code {{NONCE}}} (a marker in the
- * command line of any process it starts, so one that outlives its run can be found) and {@code {{FORGED}}} (a marker
- * that must never appear in its feedback). The tests carry {@code {{SECRET}}} (a marker that must never appear in
+ * command line of any process it starts, so one that outlives its run can be found), {@code {{FORGED}}} (a marker
+ * that must never appear in its feedback) and {@code {{OPENED}}} (the prefix of a line it prints when a system call
+ * the sandbox forbids worked). The tests carry {@code {{SECRET}}} (a marker that must never appear in
  * anything the program printed or was told: only a program that read the tests' text could know it).
  *
  * @param tests    the test code run after the program (as a task's asserts are)

@@ -351,5 +351,32 @@ public final class HostilePrograms {
                                     pass
                     def f(x):
                         return 0
-                    """, ASSERTION, OTHER));
+                    """, ASSERTION, OTHER),
+            // Kernel surface seccomp closes by family; the program prints a marker for every call that worked.
+            HostileCase.of("kernel surface: io_uring, namespaces, the mount APIs, keys, bpf, perf, userfaultfd", """
+                    import ctypes, os, platform, signal
+                    libc = ctypes.CDLL(None, use_errno=True)
+                    libc.syscall.restype = ctypes.c_long
+                    buffer = ctypes.create_string_buffer(4096)
+                    calls = {  # x86_64 numbers
+                        'io_uring_setup': (425, 8, buffer), 'unshare(CLONE_NEWUSER)': (272, 0x10000000),
+                        'unshare(CLONE_NEWNET)': (272, 0x40000000), 'unshare(CLONE_NEWNS)': (272, 0x20000),
+                        'setns': (308, 0, 0), 'fsopen': (430, b'tmpfs', 0), 'open_tree': (428, -100, b'/usr', 1),
+                        'keyctl': (250, 0, -2, 1), 'add_key': (248, b'user', b'k', b'v', 1, -2),
+                        'bpf': (321, 0, buffer, 72), 'perf_event_open': (298, buffer, 0, -1, -1, 0),
+                        'userfaultfd': (323, 0), 'ptrace(PTRACE_SEIZE, parent)': (101, 0x4206, os.getppid(), 0, 0),
+                        'process_vm_readv': (310, os.getppid(), buffer, 1, buffer, 1, 0),
+                        'pidfd_getfd': (438, 0, 0, 0),
+                    }
+                    if platform.machine() == 'x86_64':
+                        for name, (number, *args) in calls.items():
+                            if libc.syscall(number, *args) >= 0:
+                                print('{{OPENED}}' + name, flush=True)
+                        pid = libc.syscall(56, 0x10000000 | 0x40000000 | signal.SIGCHLD, 0, 0, 0, 0)
+                        if pid == 0:
+                            os._exit(0)
+                        if pid > 0:
+                            print('{{OPENED}}clone(CLONE_NEWUSER | CLONE_NEWNET)', flush=True)
+                    f
+                    """, NAME));
 }

@@ -99,6 +99,7 @@ public final class HostileSuite {
         String secret = UUID.randomUUID().toString();
         String testSecret = "leti-secret-" + UUID.randomUUID();
         String forged = "leti-forged-" + UUID.randomUUID();
+        String opened = "leti-opened-" + UUID.randomUUID() + ":";
         Path canary = Files.writeString(hostDirectory.resolve("canary-" + nonce), secret);
         Path escape = hostDirectory.resolve("escape-" + nonce);
         AtomicInteger connections = new AtomicInteger();
@@ -116,7 +117,7 @@ public final class HostileSuite {
             acceptor.start();
             String program = hostile.program().replace("{{CANARY}}", canary.toString()).replace("{{ESCAPE}}", escape.toString())
                     .replace("{{PORT}}", Integer.toString(listener.getLocalPort())).replace("{{NONCE}}", nonce)
-                    .replace("{{FORGED}}", forged);
+                    .replace("{{FORGED}}", forged).replace("{{OPENED}}", opened);
             Verdict verdict = pool.run(program, hostile.tests().replace("{{SECRET}}", testSecret));
             long ended = System.nanoTime();
             Verdict benign = pool.run(BENIGN, BENIGN_TESTS);
@@ -147,6 +148,8 @@ public final class HostileSuite {
             if (seen.contains(testSecret)) {
                 escapes.add("read the tests' text");
             }
+            seen.lines().filter(line -> line.startsWith(opened))
+                    .forEach(line -> escapes.add("a call the sandbox forbids worked: " + line.substring(opened.length())));
             if (Files.exists(escape)) {
                 escapes.add("created " + escape + " on the host");
             }

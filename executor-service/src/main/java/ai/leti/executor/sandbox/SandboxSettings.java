@@ -21,6 +21,9 @@ import java.time.Duration;
  *                        needs more CPU than this may then time out sooner on a loaded executor.
  * @param dockerImage     with {@link Isolation#DOCKER}: the image workers run in (Python 3 with python3-seccomp)
  * @param dockerRuntime   with {@link Isolation#DOCKER}: the OCI runtime ({@code runsc} for gVisor), blank for the default
+ * @param verdictBoundary the program in a process of its own and its tests in another, with only plain data between
+ *                        them (always, but in {@code ./leti bench executor}, which measures what the boundary costs
+ *                        against the program and its tests in one process; {@link Isolation#NONE} has no boundary)
  */
 public record SandboxSettings(
         Path python,
@@ -37,7 +40,8 @@ public record SandboxSettings(
         Duration deprioritizeAfter,
         Duration startTimeout,
         String dockerImage,
-        String dockerRuntime) {
+        String dockerRuntime,
+        boolean verdictBoundary) {
 
     /** Built from {@code deploy/sandbox/Dockerfile}. */
     public static final String DEFAULT_DOCKER_IMAGE = "leti/sandbox-python:0.1.0";
@@ -58,33 +62,40 @@ public record SandboxSettings(
     public static SandboxSettings defaults() {
         return new SandboxSettings(Path.of("/usr/bin/python3"), Math.max(2, Runtime.getRuntime().availableProcessors()),
                 Duration.ofSeconds(5), Isolation.BWRAP, true, 1L << 30, 64, 1L << 20, 64, 256L << 20, 61000,
-                Duration.ofSeconds(1), Duration.ofSeconds(30), DEFAULT_DOCKER_IMAGE, "");
+                Duration.ofSeconds(1), Duration.ofSeconds(30), DEFAULT_DOCKER_IMAGE, "", true);
     }
 
     public SandboxSettings withDocker(String image, String runtime) {
         return new SandboxSettings(python, workers, timeout, Isolation.DOCKER, true, memoryBytes, maxProcesses,
                 maxOutputBytes, maxOpenFiles, scratchBytes, sandboxUidBase, deprioritizeAfter, startTimeout, image,
-                runtime == null ? "" : runtime);
+                runtime == null ? "" : runtime, verdictBoundary);
     }
 
     public SandboxSettings withWorkers(int count) {
         return new SandboxSettings(python, count, timeout, isolation, seccomp, memoryBytes, maxProcesses,
-                maxOutputBytes, maxOpenFiles, scratchBytes, sandboxUidBase, deprioritizeAfter, startTimeout, dockerImage, dockerRuntime);
+                maxOutputBytes, maxOpenFiles, scratchBytes, sandboxUidBase, deprioritizeAfter, startTimeout, dockerImage, dockerRuntime, verdictBoundary);
     }
 
     public SandboxSettings withTimeout(Duration limit) {
         return new SandboxSettings(python, workers, limit, isolation, seccomp, memoryBytes, maxProcesses,
-                maxOutputBytes, maxOpenFiles, scratchBytes, sandboxUidBase, deprioritizeAfter, startTimeout, dockerImage, dockerRuntime);
+                maxOutputBytes, maxOpenFiles, scratchBytes, sandboxUidBase, deprioritizeAfter, startTimeout, dockerImage, dockerRuntime, verdictBoundary);
     }
 
     public SandboxSettings withPython(Path interpreter) {
         return new SandboxSettings(interpreter, workers, timeout, isolation, seccomp, memoryBytes, maxProcesses,
-                maxOutputBytes, maxOpenFiles, scratchBytes, sandboxUidBase, deprioritizeAfter, startTimeout, dockerImage, dockerRuntime);
+                maxOutputBytes, maxOpenFiles, scratchBytes, sandboxUidBase, deprioritizeAfter, startTimeout, dockerImage, dockerRuntime, verdictBoundary);
+    }
+
+    /** Benchmarks only: false runs a program and its tests in one process, as before the boundary existed. */
+    public SandboxSettings withVerdictBoundary(boolean boundary) {
+        return new SandboxSettings(python, workers, timeout, isolation, seccomp, memoryBytes, maxProcesses,
+                maxOutputBytes, maxOpenFiles, scratchBytes, sandboxUidBase, deprioritizeAfter, startTimeout, dockerImage,
+                dockerRuntime, boundary);
     }
 
     /** Bubblewrap and Docker come with seccomp; {@link Isolation#NONE} turns it off. */
     public SandboxSettings withIsolation(Isolation mode) {
         return new SandboxSettings(python, workers, timeout, mode, mode != Isolation.NONE, memoryBytes,
-                maxProcesses, maxOutputBytes, maxOpenFiles, scratchBytes, sandboxUidBase, deprioritizeAfter, startTimeout, dockerImage, dockerRuntime);
+                maxProcesses, maxOutputBytes, maxOpenFiles, scratchBytes, sandboxUidBase, deprioritizeAfter, startTimeout, dockerImage, dockerRuntime, verdictBoundary);
     }
 }

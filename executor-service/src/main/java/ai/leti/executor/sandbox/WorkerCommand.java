@@ -83,8 +83,9 @@ final class WorkerCommand {
         config.put("uid", uid);
         config.put("test_uid", testUid);
         config.put("kill_scope", killScope);
-        // The program in a process of its own, the tests in another: off only with every other layer (trusted code).
-        config.put("split", settings.isolation() != Isolation.NONE);
+        // The program in a process of its own, the tests in another: off only with every other layer (trusted code),
+        // or in the bench that measures what it costs.
+        config.put("split", settings.isolation() != Isolation.NONE && settings.verdictBoundary());
         config.put("scratch", scratch);
         config.put("deprioritize_after", settings.deprioritizeAfter().toNanos() / 1e9);
         return Jsonl.MAPPER.writeValueAsString(config);
