@@ -14,7 +14,13 @@ import ai.leti.common.json.Jsonl;
 final class WorkerCommand {
 
     static final String BWRAP = "/usr/bin/bwrap";
-    private static final String SCRIPT_DIR_INSIDE = "/leti";
+    /**
+     * What the server keeps of root's capabilities (root mode only; the test process and programs drop them all
+     * with their uid): making and removing the programs' directories, signalling and renicing their processes,
+     * and starting processes under other uids. No CAP_SYS_ADMIN, CAP_NET_*, CAP_SYS_PTRACE, CAP_MKNOD, ...
+     */
+    static final List<String> SERVER_CAPABILITIES = List.of("CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_DAC_READ_SEARCH",
+            "CAP_FOWNER", "CAP_KILL", "CAP_SETGID", "CAP_SETUID", "CAP_SYS_NICE");
 
     private WorkerCommand() {
     }
@@ -41,6 +47,9 @@ final class WorkerCommand {
         if (!root) {
             // Without root, namespaces come from an unprivileged user namespace; programs keep the uid.
             command.addAll(List.of("--unshare-user", "--disable-userns"));
+        } else {
+            command.addAll(List.of("--cap-drop", "ALL"));
+            SERVER_CAPABILITIES.forEach(capability -> command.addAll(List.of("--cap-add", capability)));
         }
         command.addAll(List.of("--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts",
                 // No --die-with-parent: its PR_SET_PDEATHSIG fires when the *thread* that started bwrap ends,
@@ -49,16 +58,15 @@ final class WorkerCommand {
                 "--ro-bind", "/usr", "/usr",
                 "--symlink", "usr/lib", "/lib", "--symlink", "usr/lib64", "/lib64", "--symlink", "usr/bin", "/bin",
                 "--proc", "/proc", "--dev", "/dev",
-                "--perms", "1777", "--size", Long.toString(settings.scratchBytes()), "--tmpfs", "/tmp",
-                "--ro-bind", scriptDir.toString(), SCRIPT_DIR_INSIDE));
+                "--perms", "1777", "--size", Long.toString(settings.scratchBytes()), "--tmpfs", "/tmp"));
         Path prefix = interpreterPrefix(settings.python());
         if (prefix != null) {
             command.addAll(List.of("--ro-bind", prefix.toString(), prefix.toString()));
         }
+        // The script goes inline, as for the Docker backend: no host path is mounted, so none shows in mountinfo.
         command.addAll(List.of("--chdir", "/tmp", "--clearenv", "--setenv", "PATH", "/usr/bin:/bin",
                 "--setenv", "LANG", "C.UTF-8",
-                settings.python().toString(), "-I", "-S", "-B", SCRIPT_DIR_INSIDE + "/" + PythonWorker.SCRIPT,
-                configJson));
+                settings.python().toString(), "-I", "-S", "-B", "-c", script(scriptDir), configJson));
         return command;
     }
 
@@ -89,6 +97,14 @@ final class WorkerCommand {
         config.put("scratch", scratch);
         config.put("deprioritize_after", settings.deprioritizeAfter().toNanos() / 1e9);
         return Jsonl.MAPPER.writeValueAsString(config);
+    }
+
+    private static String script(Path scriptDir) {
+        try {
+            return Files.readString(scriptDir.resolve(PythonWorker.SCRIPT));
+        } catch (IOException e) {
+            throw new SandboxException("cannot read the sandbox script: " + e.getMessage(), e);
+        }
     }
 
     /** An interpreter installed outside /usr (pyenv, a venv) needs its prefix visible inside the sandbox. */
