@@ -2,6 +2,7 @@ package ai.leti.executor.sandbox;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -172,6 +173,39 @@ class SandboxIT {
         double seconds = (System.nanoTime() - started) / 1e9;
         // One caller, one program at a time: ~2-3 ms each when healthy; a damaged pool would be far slower.
         assertThat(seconds).as("100 quick programs after hostile ones").isLessThan(5.0);
+    }
+
+    @Test
+    void seesNoHostPathInItsMounts() {
+        Verdict verdict = pool.run("mounts = [line.split() for line in open('/proc/self/mountinfo')]\n", """
+
+                points = [fields[4] for fields in mounts]
+                assert all(p == '/' or p.split('/')[1] in ('usr', 'proc', 'dev', 'tmp') for p in points), points
+                assert not any('leti-sandbox' in field or field.startswith('/leti') for m in mounts for field in m), mounts
+                """);
+        assertThat(verdict.passed()).as(verdict.feedback()).isTrue();
+    }
+
+    @Test
+    void theServerKeepsOnlyTheCapabilitiesItNeedsAndTheOthersNone() {
+        assumeTrue(SandboxPool.isRoot(), "capabilities are dropped by bubblewrap in root mode; without root there are none");
+        // CAP_CHOWN, DAC_OVERRIDE, DAC_READ_SEARCH, FOWNER, KILL, SETGID, SETUID, SYS_NICE
+        long allowed = 0x8000efL;
+        Verdict verdict = pool.run("""
+                import os
+                caps = {}
+                for pid in [p for p in os.listdir('/proc') if p.isdigit()]:
+                    fields = dict(line.split(':', 1) for line in open('/proc/%s/status' % pid).read().splitlines())
+                    caps[int(pid)] = (int(fields['Uid'].split()[0]), int(fields['CapEff'], 16), int(fields['CapPrm'], 16))
+                """, """
+
+                assert len(caps) == 5, caps
+                for pid, (uid, effective, permitted) in caps.items():
+                    assert (effective | permitted) & ~%d == 0, (pid, hex(effective))
+                    if uid != 0:
+                        assert effective == permitted == 0, (pid, uid, hex(effective))
+                """.formatted(allowed));
+        assertThat(verdict.passed()).as(verdict.feedback()).isTrue();
     }
 
     @Test
