@@ -1503,6 +1503,10 @@ class Server:
         self.scratch = config.get("scratch", "/tmp")
         self.uid = config.get("uid")
         self.test_uid = config.get("test_uid")
+        if self.uid is not None:
+            # Programs of their own uid write only in their own fresh directory (also their TMPDIR), never into the
+            # shared scratch itself: nothing one program leaves there can reach the next.
+            os.chmod(self.scratch, 0o711)
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)
         # Forked before any request is read: nothing of any test is ever in a program's memory.
         self.launcher = Launcher(config, self.pid)

@@ -140,6 +140,35 @@ class SandboxIT {
     }
 
     @Test
+    void nothingOneProgramLeavesInItsTemporaryFilesReachesTheNext() {
+        String fill = """
+                import os, tempfile
+                here = os.getcwd()
+                assert tempfile.gettempdir() == here and here.startswith('/tmp/run-')
+                try:
+                    for i in range(1000):
+                        with open('fill-%d' % i, 'wb') as f:
+                            f.write(b'x' * (1 << 20))
+                except OSError:
+                    pass
+                for name in ('/tmp/leftover', '/tmp/.leftover', '../leftover'):
+                    try:
+                        open(name, 'w').write('from an earlier program')
+                    except OSError:
+                        pass
+                """;
+        String next = "import os, tempfile\nwith tempfile.NamedTemporaryFile() as f:\n    f.write(b'y' * 4096)\n"
+                + "seen = [os.path.exists(p) for p in ('/tmp/leftover', '/tmp/.leftover')]\n";
+        for (int i = 0; i < 2; i++) { // both workers filled their /tmp
+            assertThat(pool.run(fill, "\nassert True\n").passed()).isTrue();
+        }
+        for (int i = 0; i < 4; i++) {
+            Verdict after = pool.run(next, "\nassert seen == [False, False], seen\n");
+            assertThat(after.passed()).as(after.feedback()).isTrue();
+        }
+    }
+
+    @Test
     void cannotSignalTheServerOrEveryProcess() {
         assertThat(run("import os, signal\nos.kill(1, signal.SIGKILL)\n").feedback()).contains("PermissionError");
         assertThat(run("import os, signal\nos.kill(-1, signal.SIGKILL)\n").passed()).isFalse();
