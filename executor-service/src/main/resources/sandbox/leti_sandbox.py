@@ -794,6 +794,11 @@ def program_process(config, request, incoming, outgoing, output_fd, seccomp_filt
         child_streams(output_fd)
         close_all_but([incoming, outgoing])
         os.chdir(request["workdir"])
+        try:  # where the worker's memory bound is reached, the kernel kills the program's processes first
+            with open("/proc/self/oom_score_adj", "w") as adjust:
+                adjust.write("1000")
+        except OSError:
+            pass
         confine(config, config.get("uid"), request["timeout"], seccomp_filter)
         os.environ["HOME"] = os.environ["TMPDIR"] = request["workdir"]  # the rest was set once, in the launcher
         # No program code has run yet: this first message is the sandbox's own, and the tests believe it.

@@ -378,5 +378,26 @@ public final class HostilePrograms {
                         if pid > 0:
                             print('{{OPENED}}clone(CLONE_NEWUSER | CLONE_NEWNET)', flush=True)
                     f
-                    """, NAME));
+                    """, NAME),
+            // rlimits bound each process; the worker's cgroup bounds them together.
+            HostileCase.of("memory held together by several processes", """
+                    import mmap, os, time
+                    children = []
+                    for _ in range(4):
+                        r, w = os.pipe()
+                        pid = os.fork()
+                        if pid == 0:
+                            # each under the address-space limit, together over it; MAP_POPULATE touches every page now
+                            block = mmap.mmap(-1, 384 << 20, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS | 0x8000)
+                            os.write(w, b'x')
+                            time.sleep(60)
+                            os._exit(0)
+                        os.close(w)
+                        children.append((pid, r))
+                    held = sum(len(os.read(r, 1)) for _, r in children)
+                    alive = sum(os.waitpid(pid, os.WNOHANG) == (0, 0) for pid, _ in children)
+                    if held == alive == 4:
+                        print("{{OPENED}}1536 MB held at once by one program's processes", flush=True)
+                    f
+                    """, MEMORY));
 }

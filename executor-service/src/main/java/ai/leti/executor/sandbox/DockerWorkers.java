@@ -83,9 +83,9 @@ final class DockerWorkers implements AutoCloseable {
                 .withNetworkMode("none")
                 .withReadonlyRootfs(true)
                 .withTmpFs(Map.of("/tmp", "rw,nosuid,nodev,size=" + settings.scratchBytes() + ",mode=1777"))
-                // the programs' own address-space limit plus the server's
-                .withMemory(settings.memoryBytes() + (256L << 20))
-                .withMemorySwap(settings.memoryBytes() + (256L << 20))
+                // the programs' own address-space limit plus the server's, launcher's and test process's
+                .withMemory(settings.memoryBytes() + SandboxPool.WORKER_OVERHEAD_BYTES)
+                .withMemorySwap(settings.memoryBytes() + SandboxPool.WORKER_OVERHEAD_BYTES)
                 .withPidsLimit((long) settings.maxProcesses() + 16)
                 .withCapDrop(Capability.values())
                 .withSecurityOpts(List.of("no-new-privileges"))

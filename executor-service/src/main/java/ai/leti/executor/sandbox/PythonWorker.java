@@ -37,16 +37,19 @@ final class PythonWorker implements AutoCloseable {
     private final WorkerProcess.Launcher launcher;
     private final Path stderrLog;
     private final long startTimeoutMillis;
+    private final WorkerCgroup cgroup;
     private WorkerProcess process;
     private BufferedWriter requests;
     private BlockingQueue<String> responses;
     private long counter;
 
-    PythonWorker(int index, WorkerProcess.Launcher launcher, Path stderrLog, long startTimeoutMillis) {
+    /** @param cgroup the worker's bound on memory and processes as a whole, or null where there is none */
+    PythonWorker(int index, WorkerProcess.Launcher launcher, Path stderrLog, long startTimeoutMillis, WorkerCgroup cgroup) {
         this.index = index;
         this.launcher = launcher;
         this.stderrLog = stderrLog;
         this.startTimeoutMillis = startTimeoutMillis;
+        this.cgroup = cgroup;
     }
 
     /** Starts the server and waits for its ready line; fails with what the server printed if it cannot start. */
@@ -84,8 +87,20 @@ final class PythonWorker implements AutoCloseable {
         queue.add(EOF);
     }
 
-    /** Runs one program; never throws for anything the program does. */
+    /**
+     * Runs one program; never throws for anything the program does. A run during which the kernel killed a
+     * process of the worker for memory is a memory failure, whatever that kill looked like from inside.
+     */
     WorkerResponse run(String program, String tests, List<String> entryPoints, double timeoutSeconds) {
+        long killedBefore = cgroup == null ? 0 : cgroup.oomKills();
+        WorkerResponse response = exchange(program, tests, entryPoints, timeoutSeconds);
+        if (cgroup != null && !"passed".equals(response.status()) && cgroup.oomKills() > killedBefore) {
+            return WorkerResponse.memoryExceeded(response.id(), response, cgroup.memoryBytes());
+        }
+        return response;
+    }
+
+    private WorkerResponse exchange(String program, String tests, List<String> entryPoints, double timeoutSeconds) {
         String id = Long.toString(++counter);
         if (!isAlive()) {
             restart("it was not running");
@@ -174,5 +189,8 @@ final class PythonWorker implements AutoCloseable {
     @Override
     public void close() {
         kill();
+        if (cgroup != null) {
+            cgroup.close();
+        }
     }
 }

@@ -27,6 +27,9 @@ import ai.leti.executor.feedback.FeedbackExtractor;
  */
 public final class SandboxPool implements AutoCloseable {
 
+    /** What a worker's cgroup allows beyond one program's address space: its server, launcher and test process. */
+    static final long WORKER_OVERHEAD_BYTES = 256L << 20;
+
     /** With its own uids (root): programs of worker i run as base + i, its test process as base + this + i. */
     static final int TEST_UID_OFFSET = 500;
 
@@ -35,6 +38,7 @@ public final class SandboxPool implements AutoCloseable {
     private final BlockingQueue<PythonWorker> idle;
     private final Path home;
     private DockerWorkers docker;
+    private WorkerCgroup.Pool cgroups;
     private volatile boolean closed;
 
     private SandboxPool(SandboxSettings settings, Path home) {
@@ -62,9 +66,12 @@ public final class SandboxPool implements AutoCloseable {
         boolean root = isRoot();
         DockerWorkers docker = settings.isolation() == Isolation.DOCKER ? DockerWorkers.connect(settings) : null;
         pool.docker = docker;
+        // Docker bounds each container itself; isolation off has no bounds at all.
+        pool.cgroups = settings.isolation() == Isolation.BWRAP ? WorkerCgroup.pool().orElse(null) : null;
         for (int i = 0; i < settings.workers(); i++) {
             Path stderr = home.resolve("worker-" + i + ".stderr");
             WorkerProcess.Launcher launcher;
+            WorkerCgroup cgroup = null;
             if (docker != null) {
                 launcher = docker.launcher(i, home.resolve(PythonWorker.SCRIPT), stderr);
             } else {
@@ -72,9 +79,14 @@ public final class SandboxPool implements AutoCloseable {
                 Integer uid = ownUids ? settings.sandboxUidBase() + i : null;
                 Integer testUid = ownUids ? settings.sandboxUidBase() + TEST_UID_OFFSET + i : null;
                 Path scratch = settings.isolation() == Isolation.BWRAP ? Path.of("/tmp") : pool.hostScratch(i);
-                launcher = WorkerProcess.local(WorkerCommand.of(settings, home, scratch, uid, testUid, root), stderr);
+                List<String> command = WorkerCommand.of(settings, home, scratch, uid, testUid, root);
+                if (pool.cgroups != null) {
+                    cgroup = pool.workerCgroup(i);
+                    command = cgroup == null ? command : cgroup.wrap(command);
+                }
+                launcher = WorkerProcess.local(command, stderr);
             }
-            pool.workers.add(new PythonWorker(i, launcher, stderr, settings.startTimeout().toMillis()));
+            pool.workers.add(new PythonWorker(i, launcher, stderr, settings.startTimeout().toMillis(), cgroup));
         }
         ExecutorService starter = Executors.newFixedThreadPool(Math.min(settings.workers(), 8));
         try {
@@ -104,6 +116,15 @@ public final class SandboxPool implements AutoCloseable {
             throw new SandboxException("leti.sandbox.isolation=bwrap needs bubblewrap at " + WorkerCommand.BWRAP
                     + "; run ./leti setup (installs bubblewrap and python3-seccomp) or, for trusted code only,"
                     + " set leti.sandbox.isolation=none");
+        }
+    }
+
+    /** A worker's cgroup: its programs' address-space limit plus room for the server, launcher and test process. */
+    private WorkerCgroup workerCgroup(int index) {
+        try {
+            return cgroups.worker(index, settings.memoryBytes() + WORKER_OVERHEAD_BYTES, settings.maxProcesses() + 16);
+        } catch (IOException e) {
+            throw new SandboxException("cannot set up the cgroup of sandbox worker " + index + ": " + e.getMessage(), e);
         }
     }
 
@@ -174,6 +195,9 @@ public final class SandboxPool implements AutoCloseable {
         workers.forEach(PythonWorker::close);
         if (docker != null) {
             docker.close();
+        }
+        if (cgroups != null) {
+            cgroups.close();
         }
         try (Stream<Path> paths = Files.walk(home)) {
             paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());

@@ -33,6 +33,13 @@ public record WorkerResponse(
         return new WorkerResponse(id, "error", null, null, null, null, why, 0, "", 0, false, false);
     }
 
+    /** The kernel killed a process of the worker because all of them together reached the worker's memory bound. */
+    static WorkerResponse memoryExceeded(String id, WorkerResponse seen, long bytes) {
+        return new WorkerResponse(id, "failed", "MemoryError", "MemoryError: the program's processes together used more"
+                + " than " + (bytes >> 20) + " MiB", null, null, null, seen.ms(), seen.output(), seen.outputBytes(),
+                seen.outputLimit(), seen.restart());
+    }
+
     static WorkerResponse timedOut(String id, double ms) {
         return new WorkerResponse(id, "timeout", null, null, null, null, null, ms, "", 0, false, false);
     }
