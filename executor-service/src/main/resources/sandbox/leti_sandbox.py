@@ -267,8 +267,7 @@ READY_FRAME = frame(["ready"])
 
 
 def write_frame(fd, message):
-    data = _dumps(message, separators=(",", ":")).encode("utf-8")
-    view = memoryview(_LENGTH.pack(len(data)) + data)
+    view = memoryview(frame(message))
     while view:
         try:
             written = _write(fd, view)

@@ -66,6 +66,17 @@ class TaskFilesTest {
     }
 
     @Test
+    void entryPointsAreTheFunctionsTheTestsCall() {
+        Map<String, Task> mbpp = TaskFiles.read(Path.of("../../shared/datasets/mbpp.jsonl"));
+        assertThat(mbpp.get("126").entryPoints()).containsExactly("sum"); // a builtin's name: the tests need it
+        assertThat(mbpp.get("1").entryPoints()).containsExactly("min_cost");
+        assertThat(mbpp.get("367").entryPoints()).containsExactly("is_tree_balanced");
+        assertThat(mbpp.values()).allSatisfy(task -> assertThat(task.entryPoints()).as(task.taskId()).isNotEmpty());
+        Map<String, Task> humanEval = TaskFiles.read(Path.of("../../shared/datasets/HumanEval.jsonl"));
+        assertThat(humanEval.get("HumanEval/0").entryPoints()).containsExactly("has_close_elements");
+    }
+
+    @Test
     void splitsTheSharedMbppFileByTheStandardRanges() {
         Path mbpp = Path.of("../../shared/datasets/mbpp.jsonl");
         Map<String, Task> all = TaskFiles.read(mbpp);

@@ -82,7 +82,7 @@ final class EvaluateCommand implements Callable<Integer> {
              ProgressBar progress = progressBar(runnable.size())) {
             Thread cleanup = new Thread(pool::close, "sandbox-cleanup");
             Runtime.getRuntime().addShutdownHook(cleanup);
-            ExecutorService threads = Executors.newFixedThreadPool(pool.settings().workers());
+            ExecutorService threads = Executors.newFixedThreadPool(pool.callers());
             try {
                 List<Future<Verdict>> verdicts = new ArrayList<>();
                 for (Sample sample : runnable) {

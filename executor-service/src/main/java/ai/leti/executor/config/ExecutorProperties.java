@@ -11,7 +11,9 @@ import org.springframework.validation.annotation.Validated;
  * {@code leti.executor.*}: this instance's place in the fleet.
  *
  * @param instanceId  names this instance in every result it publishes (the pod name in Kubernetes)
- * @param concurrency Kafka listener threads; each runs one program at a time, so match it to the sandbox workers
+ * @param concurrency Kafka listener threads; each runs one program at a time. 0 (default): one per sandbox worker,
+ *                    spares included ({@link ai.leti.executor.sandbox.SandboxPool#callers()}), so every lane stays
+ *                    busy while a slow program finishes in a spare
  * @param partitions  partitions of the candidates topic when this service creates it: the most executor threads
  *                    the whole fleet can use at once
  */
@@ -19,6 +21,6 @@ import org.springframework.validation.annotation.Validated;
 @ConfigurationProperties("leti.executor")
 public record ExecutorProperties(
         @NotBlank String instanceId,
-        @Min(1) @DefaultValue("2") int concurrency,
+        @Min(0) @DefaultValue("0") int concurrency,
         @Min(1) @DefaultValue("12") int partitions) {
 }

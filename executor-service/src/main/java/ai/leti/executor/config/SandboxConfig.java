@@ -15,4 +15,10 @@ class SandboxConfig {
     SandboxPool sandboxPool(SandboxProperties properties) {
         return SandboxPool.start(properties.toSettings());
     }
+
+    /** The candidate listener's threads ({@code leti.executor.concurrency}, or one per sandbox worker). */
+    @Bean
+    Integer executorConcurrency(ExecutorProperties properties, SandboxPool pool) {
+        return properties.concurrency() > 0 ? properties.concurrency() : pool.callers();
+    }
 }

@@ -19,7 +19,7 @@ class SandboxHealthIndicator implements HealthIndicator {
     @Override
     public Health health() {
         int live = pool.liveWorkers();
-        int size = pool.settings().workers();
+        int size = pool.callers();
         Health.Builder builder = live > 0 ? Health.up() : Health.down();
         return builder.withDetail("liveWorkers", live).withDetail("workers", size)
                 .withDetail("isolation", pool.settings().isolation().name().toLowerCase(java.util.Locale.ROOT))

@@ -167,8 +167,8 @@ public final class HostileSuite {
                 escapes.add(survivors.size() + " process(es) outlived the program");
                 survivors.forEach(ProcessHandle::destroyForcibly);
             }
-            if (pool.liveWorkers() < pool.settings().workers()) {
-                escapes.add("a sandbox worker was lost (" + pool.liveWorkers() + " of " + pool.settings().workers() + " live)");
+            if (pool.liveWorkers() < pool.callers()) {
+                escapes.add("a sandbox worker was lost (" + pool.liveWorkers() + " of " + pool.callers() + " live)");
             }
             boolean matched = hostile.expected().contains(verdict.category());
             return new Outcome(hostile.name(), verdict, matched, escapes, recovery);
@@ -180,7 +180,7 @@ public final class HostileSuite {
 
     /** Benign programs per second with every worker busy. */
     private double throughput(int programs) throws Exception {
-        int threads = pool.settings().workers();
+        int threads = pool.callers();
         ExecutorService callers = Executors.newFixedThreadPool(threads);
         try {
             long started = System.nanoTime();

@@ -43,7 +43,7 @@ class CandidateListener {
         this.instanceId = properties.instanceId();
     }
 
-    @KafkaListener(topics = Topics.CANDIDATES, concurrency = "${leti.executor.concurrency}")
+    @KafkaListener(topics = Topics.CANDIDATES, concurrency = "#{@executorConcurrency}")
     void onCandidate(ConsumerRecord<String, CandidateProgram> record)
             throws InterruptedException, ExecutionException, TimeoutException {
         CandidateProgram candidate = record.value();

@@ -15,6 +15,11 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
 
 import ai.leti.common.messages.Verdict;
@@ -24,6 +29,12 @@ import ai.leti.executor.feedback.FeedbackExtractor;
  * A fixed set of pre-started, isolated Python fork servers. {@link #run} borrows an idle worker, runs one
  * program and returns its verdict; callers on many threads share the pool. Closing it kills every worker
  * and everything the programs started.
+ *
+ * <p><b>Lanes.</b> {@code workers} programs run at full priority at once: the lanes the user asked for. A program
+ * still running after {@code deprioritizeAfter} is almost always a loop that will time out; it drops to nice 19 and
+ * gives its lane back, and keeps running to its wall-clock limit in a spare worker (one per lane), so a timeout does
+ * not hold a lane. At most {@code 2 × workers} programs run at once, half of them at the lowest priority: total CPU
+ * stays bounded. Callers should use {@link #callers()} threads to keep every lane busy.
  */
 public final class SandboxPool implements AutoCloseable {
 
@@ -36,6 +47,8 @@ public final class SandboxPool implements AutoCloseable {
     private final SandboxSettings settings;
     private final List<PythonWorker> workers = new ArrayList<>();
     private final BlockingQueue<PythonWorker> idle;
+    private final Semaphore lanes;
+    private final ScheduledExecutorService laneTimer;
     private final Path home;
     private DockerWorkers docker;
     private WorkerCgroup.Pool cgroups;
@@ -44,7 +57,20 @@ public final class SandboxPool implements AutoCloseable {
     private SandboxPool(SandboxSettings settings, Path home) {
         this.settings = settings;
         this.home = home;
-        this.idle = new ArrayBlockingQueue<>(settings.workers());
+        this.idle = new ArrayBlockingQueue<>(workerCount(settings));
+        this.lanes = new Semaphore(settings.workers());
+        this.laneTimer = Executors.newSingleThreadScheduledExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "sandbox-lanes");
+            thread.setDaemon(true);
+            return thread;
+        });
+    }
+
+    /** Workers started: one per lane, and as many spares for programs that gave their lane back. */
+    private static int workerCount(SandboxSettings settings) {
+        boolean deprioritizes = !settings.deprioritizeAfter().isZero() && !settings.deprioritizeAfter().isNegative();
+        boolean spares = deprioritizes && settings.isolation() != Isolation.DOCKER; // a spare container costs too much
+        return settings.workers() * (spares ? 2 : 1);
     }
 
     /** Starts every worker in parallel; fails naming the cause if any cannot start. */
@@ -68,7 +94,7 @@ public final class SandboxPool implements AutoCloseable {
         pool.docker = docker;
         // Docker bounds each container itself; isolation off has no bounds at all.
         pool.cgroups = settings.isolation() == Isolation.BWRAP ? WorkerCgroup.pool().orElse(null) : null;
-        for (int i = 0; i < settings.workers(); i++) {
+        for (int i = 0; i < workerCount(settings); i++) {
             Path stderr = home.resolve("worker-" + i + ".stderr");
             WorkerProcess.Launcher launcher;
             WorkerCgroup cgroup = null;
@@ -88,7 +114,7 @@ public final class SandboxPool implements AutoCloseable {
             }
             pool.workers.add(new PythonWorker(i, launcher, stderr, settings.startTimeout().toMillis(), cgroup));
         }
-        ExecutorService starter = Executors.newFixedThreadPool(Math.min(settings.workers(), 8));
+        ExecutorService starter = Executors.newFixedThreadPool(Math.min(workerCount(settings), 8));
         try {
             CompletableFuture.allOf(pool.workers.stream()
                     .map(worker -> CompletableFuture.runAsync(worker::start, starter))
@@ -157,13 +183,24 @@ public final class SandboxPool implements AutoCloseable {
         if (closed) {
             throw new SandboxException("sandbox pool is closed");
         }
+        AtomicBoolean laneHeld = new AtomicBoolean();
+        Runnable releaseLane = () -> {
+            if (laneHeld.compareAndSet(true, false)) {
+                lanes.release();
+            }
+        };
         PythonWorker worker;
         try {
+            lanes.acquire();
+            laneHeld.set(true);
             worker = idle.take();
         } catch (InterruptedException e) {
+            releaseLane.run();
             Thread.currentThread().interrupt();
             throw new SandboxException("interrupted while waiting for a sandbox worker", e);
         }
+        ScheduledFuture<?> laneBack = workerCount(settings) > settings.workers()
+                ? laneTimer.schedule(releaseLane, settings.deprioritizeAfter().toNanos(), TimeUnit.NANOSECONDS) : null;
         try {
             double seconds = timeout.toNanos() / 1e9;
             List<String> names = List.copyOf(entryPoints);
@@ -174,10 +211,19 @@ public final class SandboxPool implements AutoCloseable {
             }
             return FeedbackExtractor.verdict(response);
         } finally {
+            if (laneBack != null) {
+                laneBack.cancel(false);
+            }
+            releaseLane.run();
             if (!closed) {
                 idle.add(worker);
             }
         }
+    }
+
+    /** Threads that keep every lane busy: one per worker, spares included. */
+    public int callers() {
+        return workers.size();
     }
 
     public SandboxSettings settings() {
@@ -192,6 +238,7 @@ public final class SandboxPool implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
+        laneTimer.shutdownNow();
         workers.forEach(PythonWorker::close);
         if (docker != null) {
             docker.close();

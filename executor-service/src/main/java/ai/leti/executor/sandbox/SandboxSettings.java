@@ -86,6 +86,13 @@ public record SandboxSettings(
                 maxOutputBytes, maxOpenFiles, scratchBytes, sandboxUidBase, deprioritizeAfter, startTimeout, dockerImage, dockerRuntime, verdictBoundary);
     }
 
+    /** Zero keeps equal shares and no spare workers: a looping program holds its lane to its timeout. */
+    public SandboxSettings withDeprioritizeAfter(Duration after) {
+        return new SandboxSettings(python, workers, timeout, isolation, seccomp, memoryBytes, maxProcesses,
+                maxOutputBytes, maxOpenFiles, scratchBytes, sandboxUidBase, after, startTimeout, dockerImage,
+                dockerRuntime, verdictBoundary);
+    }
+
     /** Benchmarks only: false runs a program and its tests in one process, as before the boundary existed. */
     public SandboxSettings withVerdictBoundary(boolean boundary) {
         return new SandboxSettings(python, workers, timeout, isolation, seccomp, memoryBytes, maxProcesses,

@@ -49,7 +49,7 @@ class VerdictParityIT {
         List<String> wrong = new ArrayList<>();
         try (SandboxPool pool = SandboxPool.start(SandboxSettings.defaults().withWorkers(2)
                 .withTimeout(Duration.ofSeconds(3)))) {
-            ExecutorService callers = Executors.newFixedThreadPool(2);
+            ExecutorService callers = Executors.newFixedThreadPool(pool.callers());
             try {
                 List<Future<Verdict>> verdicts = new ArrayList<>();
                 for (Case c : cases) {
