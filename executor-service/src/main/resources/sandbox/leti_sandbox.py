@@ -449,22 +449,22 @@ def _pairs(payload):
         yield pair
 
 
+def _typed(value, kinds, what):
+    if type(value) not in kinds:
+        raise Malformed("%s expected" % what)
+    return value
+
+
 def _text(payload):
-    if type(payload) is not str:
-        raise Malformed("text expected")
-    return payload
+    return _typed(payload, (str,), "text")
 
 
 def _number(payload):
-    if type(payload) not in (int, float):
-        raise Malformed("a number expected")
-    return payload
+    return _typed(payload, (int, float), "a number")
 
 
 def _int(value):
-    if type(value) is not int:
-        raise Malformed("an integer expected")
-    return value
+    return _typed(value, (int,), "an integer")
 
 
 def stdlib_hint(value):
@@ -1304,8 +1304,8 @@ class TestProcess:
         self.jobs += 1
         Launcher.send(self.socket, job, fds)
 
-    def verdict(self, nonce, deadline, on_wait):
-        """The record for this nonce; "timeout" past the deadline; None if the test process died first."""
+    def verdict(self, nonce, clock):
+        """The record for this nonce; "timeout" past the clock's deadline; None if the test process died first."""
         while True:
             while b"\n" in self.buffer:
                 line, _, self.buffer = self.buffer.partition(b"\n")
@@ -1316,9 +1316,10 @@ class TestProcess:
                 if type(record) is dict and (record.get("nonce") == nonce or record.get("status") == "error"):
                     return record
             now = time.monotonic()
+            wake = clock.tick(now)
+            deadline = clock.deadline()
             if now >= deadline:
                 return "timeout"
-            wake = on_wait(now)
             ready, _, _ = select.select([self.socket], [], [], max(0.0, min(deadline, wake) - now))
             if ready:
                 data = self.socket.recv(65536)
@@ -1565,7 +1566,7 @@ class Server:
                 for fd in (calls_r, calls_w, replies_r, replies_w):
                     os.close(fd)
             program_pid = self.launcher.launched() if split else None
-            record = self.tests.verdict(nonce, started + timeout, self.deprioritizer(started, program_pid))
+            record = self.tests.verdict(nonce, Clock(self, started, timeout, program_pid))
         finally:
             tests_pid = self.tests.pid
             # Timed out, died, or (isolation off) ran the program itself: the test process goes.
@@ -1593,18 +1594,6 @@ class Server:
         except Exception:
             response["restart"] = True
         return response
-
-    def deprioritizer(self, started, program_pid):
-        """Called while waiting: returns when to be called next, and lowers the program's priority on time."""
-        after = self.config.get("deprioritize_after", 0)
-        state = {"at": started + after if after > 0 else None}
-
-        def on_wait(now):
-            if state["at"] is not None and now >= state["at"]:
-                self.deprioritize([program_pid])
-                state["at"] = None
-            return state["at"] if state["at"] is not None else float("inf")
-        return on_wait
 
     def deprioritize(self, pids):
         """A program still running after a while is almost always a loop that will time out: let the
@@ -1714,6 +1703,49 @@ class Server:
                 continue
             victims.append(other)
         return victims
+
+
+STARVED_EXTENSION = 2.0  # at most this many timeouts added for the time a deprioritized program waited for a CPU
+
+
+class Clock:
+    """A program's wall-clock limit. After deprioritize_after the program drops to nice 19 and its lane goes to the
+    next program; from then on, the time it spends waiting for a CPU behind full-priority programs is added to its
+    limit, up to STARVED_EXTENSION timeouts. A slow but correct program is judged by the time it could run; a loop
+    still ends (its CPU limit is the timeout plus 2 s); a sleeping program gains nothing."""
+
+    def __init__(self, server, started, timeout, program_pid):
+        after = server.config.get("deprioritize_after", 0)
+        self.server = server
+        self.pid = program_pid
+        self.limit = started + timeout
+        self.timeout = timeout
+        self.lower_at = started + after if after > 0 and program_pid is not None else None
+        self.waited_before = None
+
+    def tick(self, now):
+        """Deprioritizes the program when it is due; returns when to be called again."""
+        if self.lower_at is not None and now >= self.lower_at:
+            self.server.deprioritize([self.pid])
+            self.waited_before = _run_delay(self.pid)
+            self.lower_at = None
+        return self.lower_at if self.lower_at is not None else float("inf")
+
+    def deadline(self):
+        if self.waited_before is None:
+            return self.limit
+        waited = _run_delay(self.pid)
+        starved = (waited - self.waited_before) / 1e9 if waited is not None else 0.0
+        return self.limit + min(max(starved, 0.0), STARVED_EXTENSION * self.timeout)
+
+
+def _run_delay(pid):
+    """Nanoseconds the process's main thread has spent runnable but waiting for a CPU; None if unknown."""
+    try:
+        with open("/proc/%d/schedstat" % pid, "rb") as stat:
+            return int(stat.read().split()[1])
+    except (OSError, IndexError, ValueError):
+        return None
 
 
 def remove_tree(root, deadline):

@@ -120,7 +120,8 @@ final class PythonWorker implements AutoCloseable {
             restart("its input pipe broke: " + e.getMessage());
             return WorkerResponse.sandboxFailure(id, "sandbox worker died before the program was sent");
         }
-        String line = poll((long) (timeoutSeconds * 1000) + GRACE_MILLIS);
+        // A deprioritized program starved of CPU may get up to twice its timeout more (leti_sandbox.py, Clock).
+        String line = poll((long) (timeoutSeconds * 3000) + GRACE_MILLIS);
         if (line == null) {
             restart("it did not answer within the timeout");
             return WorkerResponse.timedOut(id, (System.nanoTime() - started) / 1e6);
