@@ -1126,19 +1126,22 @@ class TestsCodec(Codec):
         return super().decode_other(tag, value)
 
 
+_RESOLVABLE = (type, types.ModuleType, types.FunctionType, types.BuiltinFunctionType)
+
+
 def _resolve_stdlib(module, qualname):
-    """The test process's own module, class or function of that name in the standard library, or None."""
+    """This process's own module, class or function of that name in the standard library, or None. Never any other
+    object: the name comes from the other side, and a library object such as unittest.mock.ANY equals everything."""
     try:
         if type(module) is not str or module.partition(".")[0] not in _STDLIB or not _NAME.match(module):
             return None
         target = importlib.import_module(module)
-        if qualname is None:
-            return target
-        if type(qualname) is not str or not _NAME.match(qualname):
-            return None
-        for part in qualname.split("."):
-            target = getattr(target, part)
-        return target
+        if qualname is not None:
+            if type(qualname) is not str or not _NAME.match(qualname):
+                return None
+            for part in qualname.split("."):
+                target = getattr(target, part)
+        return target if type(target) in _RESOLVABLE or isinstance(target, type) else None
     except Exception:
         return None
 

@@ -212,6 +212,24 @@ public final class HostilePrograms {
                     def f(x):
                         return Anything()
                     """, OTHER),
+            HostileCase.of("a library object equal to everything, under a forged name", """
+                    import sys
+                    from unittest.mock import ANY
+                    frame = sys._getframe()
+                    while frame is not None:  # the boundary's encoder, found from the frames that run this program
+                        for value in list(frame.f_locals.values()):
+                            codec = getattr(value, 'codec', None)
+                            if type(codec).__name__ == 'ProgramCodec':
+                                original = type(codec).encode_other
+                                def forge(self, value, depth, original=original):
+                                    if value is ANY:  # named as the library's own: the tests would take their own ANY
+                                        return ['h', self.export(value), 'object', '', ['unittest.mock', 'ANY']]
+                                    return original(self, value, depth)
+                                type(codec).encode_other = forge
+                        frame = frame.f_back
+                    def f(x):
+                        return ANY
+                    """, OTHER),
             HostileCase.of("an int equal to everything", """
                     class Anything(int):
                         def __eq__(self, other):

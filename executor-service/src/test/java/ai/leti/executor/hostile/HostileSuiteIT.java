@@ -27,7 +27,7 @@ class HostileSuiteIT {
     void nothingEscapesTheSandboxAndItsThroughputHolds() throws Exception {
         try (SandboxPool pool = SandboxPool.start(SandboxSettings.defaults().withWorkers(2).withTimeout(Duration.ofSeconds(3)))) {
             HostileSuite.Report report = new HostileSuite(pool, host, log).run();
-            assertThat(report.tried()).isEqualTo(HostilePrograms.ALL.size()).isGreaterThanOrEqualTo(34);
+            assertThat(report.tried()).isEqualTo(HostilePrograms.ALL.size()).isGreaterThanOrEqualTo(35);
             assertThat(report.outcomes()).allSatisfy(outcome -> {
                 assertThat(outcome.escapes()).as(outcome.name()).isEmpty();
                 assertThat(outcome.matched()).as(outcome.name() + ": " + outcome.verdict()).isTrue();
@@ -48,6 +48,7 @@ class HostileSuiteIT {
         Set<String> escaping = Set.of("write outside the temp dir", "read a host file", "network sockets",
                 "a daemon that outlives its run", "walk frames and memory for the verdict's nonce",
                 "replace the builtins the tests run with", "an object equal to everything",
+                "a library object equal to everything, under a forged name",
                 "patch the library and builtins the tests rely on", "read the tests' text",
                 "pose as the sandbox's own failure", "forge its feedback",
                 "kernel surface: io_uring, namespaces, the mount APIs, keys, bpf, perf, userfaultfd",
