@@ -16,18 +16,25 @@ import ai.leti.common.messages.ErrorCategory;
  * @param tests    the test code run after the program (as a task's asserts are)
  * @param expected the acceptable categories of its verdict; {@link ErrorCategory#NONE} (a pass) only for a program
  *                 that does solve its task while it attacks something else
+ * @param needsWorkerBound the case attacks the bound on a worker as a whole (a cgroup): where the pool has none
+ *                 (no root, no cgroups) the suite skips it and says so
  */
-public record HostileCase(String name, String program, String tests, Set<ErrorCategory> expected) {
+public record HostileCase(String name, String program, String tests, Set<ErrorCategory> expected,
+        boolean needsWorkerBound) {
 
     /** The task every hostile program is judged on, {@code f(x) = x + 1}, with the tests' secret in a comment. */
     static final String TESTS = "\n# {{SECRET}}\nassert f(1) == 2\n";
 
     static HostileCase of(String name, String program, ErrorCategory... expected) {
-        return new HostileCase(name, program, TESTS, Set.of(expected));
+        return new HostileCase(name, program, TESTS, Set.of(expected), false);
+    }
+
+    static HostileCase ofWorkerBound(String name, String program, ErrorCategory... expected) {
+        return new HostileCase(name, program, TESTS, Set.of(expected), true);
     }
 
     static HostileCase withTests(String name, String program, String tests, ErrorCategory... expected) {
-        return new HostileCase(name, program, tests, Set.of(expected));
+        return new HostileCase(name, program, tests, Set.of(expected), false);
     }
 
     boolean mayPass() {

@@ -398,7 +398,7 @@ public final class HostilePrograms {
                     f
                     """, NAME),
             // rlimits bound each process; the worker's cgroup bounds them together.
-            HostileCase.of("memory held together by several processes", """
+            HostileCase.ofWorkerBound("memory held together by several processes", """
                     import mmap, os, time
                     children = []
                     for _ in range(4):

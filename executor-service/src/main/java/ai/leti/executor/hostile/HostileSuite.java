@@ -19,6 +19,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import ai.leti.common.messages.ErrorCategory;
 import ai.leti.common.messages.Verdict;
+import ai.leti.executor.sandbox.Isolation;
 import ai.leti.executor.sandbox.SandboxPool;
 
 /**
@@ -82,6 +83,12 @@ public final class HostileSuite {
         log.printf("benign throughput before: %.1f programs/s%n", before);
         List<Outcome> outcomes = new ArrayList<>();
         for (HostileCase hostile : cases) {
+            if (hostile.needsWorkerBound() && !pool.boundsWorkersAsAWhole()
+                    && pool.settings().isolation() != Isolation.NONE) {
+                log.printf("%-44s skipped: this pool has no cgroup to bound a worker as a whole (see its start-up log)%n",
+                        hostile.name());
+                continue;
+            }
             Outcome outcome = attempt(hostile);
             outcomes.add(outcome);
             log.printf("%-44s %-13s %-8s escapes %d  recovered in %.2f s%n", hostile.name(),

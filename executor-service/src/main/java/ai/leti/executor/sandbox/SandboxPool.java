@@ -221,6 +221,11 @@ public final class SandboxPool implements AutoCloseable {
         }
     }
 
+    /** Whether every worker's processes are bounded together (a cgroup), not only each process by its rlimits. */
+    public boolean boundsWorkersAsAWhole() {
+        return cgroups != null;
+    }
+
     /** Threads that keep every lane busy: one per worker, spares included. */
     public int callers() {
         return workers.size();
