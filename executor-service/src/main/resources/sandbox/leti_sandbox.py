@@ -1344,6 +1344,9 @@ class TestProcess:
         return status
 
 
+NO_TESTS = {"status": "failed", "exc_type": "NoTests", "traceback": "NoTests\n"}
+
+
 class Judge:
     """Runs the tests against the program's process and decides the verdict."""
 
@@ -1387,18 +1390,15 @@ class Judge:
                 for name in classes:
                     if isinstance(namespace.get(name), type):
                         side.pending_classes.append((name, namespace[name]))
-        except ProgramEnded:
-            return {"status": "program_ended", "during": side.ended}
-        except BaseException as e:
-            if side.ended is not None:
-                return {"status": "program_ended", "during": side.ended}
-            return self.failed(e)
+        except BaseException as e:  # ProgramEnded included: it is raised only once side.ended is set
+            if side.ended is None:
+                return self.failed(e)
         if side.ended is not None:
             return {"status": "program_ended", "during": side.ended}
         if side.boundary_failure is not None:
             return self.failed(side.boundary_failure)
         if not statements:
-            return {"status": "failed", "exc_type": "NoTests", "traceback": "NoTests\n"}
+            return dict(NO_TESTS)
         return {"status": "passed"}
 
     def run_in_process(self, statements, error):
@@ -1416,7 +1416,7 @@ class Judge:
             return {"status": "failed", "exc_type": type(e).__name__,
                     "traceback": self.format(e)[-MAX_TRACEBACK_CHARS:]}
         if not statements:
-            return {"status": "failed", "exc_type": "NoTests", "traceback": "NoTests\n"}
+            return dict(NO_TESTS)
         return {"status": "passed"}
 
     def compile_tests(self):
@@ -1481,15 +1481,6 @@ class Judge:
         message = getattr(e, "_leti_message", "")
         text = "".join(traceback.StackSummary.from_list(frames).format())
         return "Traceback (most recent call last):\n%s%s%s\n" % (text, e._leti_name, ": " + message if message else "")
-
-
-def _report(fd, record):
-    data = _dumps(record).encode("utf-8", "replace") + b"\n"
-    view = memoryview(data)
-    while view:
-        written = _write(fd, view)
-        view = view[written:]
-    os.close(fd)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -1601,12 +1592,11 @@ class Server:
     def deprioritize(self, pids):
         """A program still running after a while is almost always a loop that will time out: let the
         executor's quick programs have the CPU first (nice 19) while its wall-clock limit runs out."""
-        for uid in (self.uid,):
-            if uid is not None and uid != self.test_uid:
-                try:
-                    os.setpriority(os.PRIO_USER, uid, 19)  # every process the program started
-                except OSError:
-                    pass
+        if self.uid is not None and self.uid != self.test_uid:
+            try:
+                os.setpriority(os.PRIO_USER, self.uid, 19)  # every process the program started
+            except OSError:
+                pass
         for pid in pids:
             if pid is not None:
                 try:
@@ -1676,14 +1666,13 @@ class Server:
 
     def leftovers(self, scope, pids):
         """Processes of the program or the tests that are neither dead nor dying."""
-        uids = {uid for uid in (self.uid,) if uid is not None}
         if scope == "group":
             for pid in pids:
                 try:
                     os.killpg(pid, signal.SIGKILL)
                 except (ProcessLookupError, PermissionError):
                     pass
-            if not uids:
+            if self.uid is None:
                 return []
         spared = (1, self.pid, self.launcher.pid, self.tests.pid)
         victims = []
@@ -1698,7 +1687,7 @@ class Server:
                     fields = dict(line.split(b":", 1) for line in status.read().splitlines() if b":" in line)
                 if fields[b"State"].split()[0] in (b"Z", b"X"):
                     continue  # dead, waiting to be reaped
-                if scope != "namespace" and int(fields[b"Uid"].split()[0]) not in uids:
+                if scope != "namespace" and int(fields[b"Uid"].split()[0]) != self.uid:
                     continue
                 if (int(fields[b"ShdPnd"], 16) | int(fields[b"SigPnd"], 16)) & (1 << (signal.SIGKILL - 1)):
                     continue  # SIGKILL is pending: it never runs another instruction of its own

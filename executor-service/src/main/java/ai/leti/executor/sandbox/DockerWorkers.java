@@ -86,7 +86,7 @@ final class DockerWorkers implements AutoCloseable {
                 // the programs' own address-space limit plus the server's, launcher's and test process's
                 .withMemory(settings.memoryBytes() + SandboxPool.WORKER_OVERHEAD_BYTES)
                 .withMemorySwap(settings.memoryBytes() + SandboxPool.WORKER_OVERHEAD_BYTES)
-                .withPidsLimit((long) settings.maxProcesses() + 16)
+                .withPidsLimit((long) settings.maxProcesses() + SandboxPool.WORKER_OVERHEAD_PROCESSES)
                 .withCapDrop(Capability.values())
                 .withSecurityOpts(List.of("no-new-privileges"))
                 .withAutoRemove(true);

@@ -95,7 +95,7 @@ final class PythonWorker implements AutoCloseable {
         long killedBefore = cgroup == null ? 0 : cgroup.oomKills();
         WorkerResponse response = exchange(program, tests, entryPoints, timeoutSeconds);
         if (cgroup != null && !"passed".equals(response.status()) && cgroup.oomKills() > killedBefore) {
-            return WorkerResponse.memoryExceeded(response.id(), response, cgroup.memoryBytes());
+            return WorkerResponse.memoryExceeded(response, cgroup.memoryBytes());
         }
         return response;
     }

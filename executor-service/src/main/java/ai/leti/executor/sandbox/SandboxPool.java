@@ -41,6 +41,9 @@ public final class SandboxPool implements AutoCloseable {
     /** What a worker's cgroup allows beyond one program's address space: its server, launcher and test process. */
     static final long WORKER_OVERHEAD_BYTES = 256L << 20;
 
+    /** What a worker's bound allows beyond one program's processes: its server, launcher and test process. */
+    static final int WORKER_OVERHEAD_PROCESSES = 16;
+
     /** With its own uids (root): programs of worker i run as base + i, its test process as base + this + i. */
     static final int TEST_UID_OFFSET = 500;
 
@@ -108,7 +111,7 @@ public final class SandboxPool implements AutoCloseable {
                 List<String> command = WorkerCommand.of(settings, home, scratch, uid, testUid, root);
                 if (pool.cgroups != null) {
                     cgroup = pool.workerCgroup(i);
-                    command = cgroup == null ? command : cgroup.wrap(command);
+                    command = cgroup.wrap(command);
                 }
                 launcher = WorkerProcess.local(command, stderr);
             }
@@ -148,7 +151,7 @@ public final class SandboxPool implements AutoCloseable {
     /** A worker's cgroup: its programs' address-space limit plus room for the server, launcher and test process. */
     private WorkerCgroup workerCgroup(int index) {
         try {
-            return cgroups.worker(index, settings.memoryBytes() + WORKER_OVERHEAD_BYTES, settings.maxProcesses() + 16);
+            return cgroups.worker(index, settings.memoryBytes() + WORKER_OVERHEAD_BYTES, settings.maxProcesses() + WORKER_OVERHEAD_PROCESSES);
         } catch (IOException e) {
             throw new SandboxException("cannot set up the cgroup of sandbox worker " + index + ": " + e.getMessage(), e);
         }

@@ -34,8 +34,8 @@ public record WorkerResponse(
     }
 
     /** The kernel killed a process of the worker because all of them together reached the worker's memory bound. */
-    static WorkerResponse memoryExceeded(String id, WorkerResponse seen, long bytes) {
-        return new WorkerResponse(id, "failed", "MemoryError", "MemoryError: the program's processes together used more"
+    static WorkerResponse memoryExceeded(WorkerResponse seen, long bytes) {
+        return new WorkerResponse(seen.id(), "failed", "MemoryError", "MemoryError: the program's processes together used more"
                 + " than " + (bytes >> 20) + " MiB", null, null, null, seen.ms(), seen.output(), seen.outputBytes(),
                 seen.outputLimit(), seen.restart());
     }
