@@ -46,6 +46,7 @@ import select
 import signal
 import socket
 import struct
+import stat
 import sys
 import time
 import traceback
@@ -135,6 +136,9 @@ def build_seccomp_filter(protected):
         "settimeofday", "clock_settime", "clock_adjtime", "adjtimex", "sethostname", "setdomainname", "iopl",
         "ioperm", "personality", "open_by_handle_at", "name_to_handle_at", "quotactl", "fanotify_init",
         "mknod", "mknodat", "pidfd_getfd", "pidfd_send_signal", "rt_sigqueueinfo", "rt_tgsigqueueinfo",
+        # IPC objects outlive their process in the worker's IPC namespace: one program could leave them to the next
+        "shmget", "semget", "msgget", "mq_open", "mq_unlink", "mq_timedsend", "mq_timedreceive", "mq_notify",
+        "mq_getsetattr",
     ]
     for name in denied:
         try:
@@ -1339,7 +1343,10 @@ class TestProcess:
             os.kill(self.pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
-        _, status = os.waitpid(self.pid, 0)
+        try:
+            _, status = os.waitpid(self.pid, 0)
+        except ChildProcessError:  # already reaped with the program's orphans: it ended, how is not known
+            status = None
         self.pid = None
         return status
 
@@ -1502,10 +1509,10 @@ class Server:
         self.scratch = config.get("scratch", "/tmp")
         self.uid = config.get("uid")
         self.test_uid = config.get("test_uid")
-        if self.uid is not None:
-            # Programs of their own uid write only in their own fresh directory (also their TMPDIR), never into the
-            # shared scratch itself: nothing one program leaves there can reach the next.
-            os.chmod(self.scratch, 0o711)
+        # Programs of their own uid write only in their own fresh directory (also their TMPDIR), never into the
+        # shared scratch itself. Without root they share the server's uid and can: sweep() clears it after each.
+        self.scratch_mode = 0o711 if self.uid is not None else stat.S_IMODE(os.stat(self.scratch).st_mode)
+        self.restore_scratch()
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)
         # Forked before any request is read: nothing of any test is ever in a program's memory.
         self.launcher = Launcher(config, self.pid)
@@ -1513,6 +1520,9 @@ class Server:
         self.output_fd = os.open(self.output_path, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o600)
         os.set_inheritable(self.output_fd, False)
         self.tests = TestProcess(config, self.output_fd, [self.pid, self.launcher.pid, 1])
+        # In a container, the container's cgroup bounds the worker as a whole; its OOM kills are counted here.
+        self.oom_file = next((path for path in OOM_COUNTERS if os.path.exists(path)), None) \
+            if config.get("count_oom_kills") else None
 
     def send(self, message):
         self.responses.write(_dumps(message).encode("utf-8") + b"\n")
@@ -1533,6 +1543,10 @@ class Server:
                 return
 
     def run(self, request):
+        # The server is the namespace's init: whatever the last program left to die after its own end (its zombie
+        # children, reparented only once it had gone) is reaped before the next program starts.
+        _reap()
+        oom_kills = self.oom_kills()
         workdir = os.path.join(self.scratch, "run-" + os.urandom(12).hex())
         os.mkdir(workdir, 0o755)
         if self.uid is not None:
@@ -1571,6 +1585,11 @@ class Server:
         if response.get("status") == "program_ended":
             # Only now is the program's own end worth waiting for: it says how it ended (a signal, a status).
             response = self.program_ended(self.launcher.exit_status(time.monotonic() + 5.0))
+        if response.get("status") != "passed" and self.oom_kills() > oom_kills:
+            # The kernel killed one of them for the memory they held together, whatever that looked like inside.
+            response = {"status": "failed", "exc_type": "MemoryError",
+                        "traceback": "MemoryError: the program's processes together used more than the worker's"
+                                     " memory\n"}
         size = os.fstat(self.output_fd).st_size
         head = os.pread(self.output_fd, OUTPUT_HEAD_BYTES, 0)
         response.update({
@@ -1583,11 +1602,47 @@ class Server:
         # The verdict is decided; nothing in the cleanup can change it. A tree the server cannot remove in time
         # (too deep, too many files) only costs this worker a restart, after the answer.
         try:
-            if not remove_tree(workdir, time.monotonic() + CLEANUP_SECONDS):
+            if not self.sweep(workdir, time.monotonic() + CLEANUP_SECONDS):
                 response["restart"] = True
         except Exception:
             response["restart"] = True
         return response
+
+    def oom_kills(self):
+        if self.oom_file is None:
+            return 0
+        try:
+            with open(self.oom_file, "rb") as counters:
+                for line in counters:
+                    if line.startswith(b"oom_kill "):
+                        return int(line.split()[1])
+        except (OSError, ValueError):
+            pass
+        return 0
+
+    def restore_scratch(self):
+        try:
+            os.chmod(self.scratch, self.scratch_mode)
+        except PermissionError:
+            pass  # not the scratch's owner (a root-owned tmpfs): then no program of this uid can change it either
+
+    def sweep(self, workdir, deadline):
+        """Removes the program's directory and everything else in the scratch but the server's own output file:
+        where programs share the server's uid (no root), they can write into the scratch itself, and nothing they
+        leave there may reach the next program. False if it could not be done by the deadline."""
+        if not remove_tree(workdir, deadline):
+            return False
+        self.restore_scratch()  # a program of the server's uid may have changed its mode
+        own = os.path.basename(self.output_path)
+        for name in os.listdir(self.scratch):
+            if name != own:
+                path = os.path.join(self.scratch, name)
+                if os.path.isdir(path) and not os.path.islink(path):
+                    if not remove_tree(path, deadline):
+                        return False
+                else:
+                    os.unlink(path)
+        return True
 
     def deprioritize(self, pids):
         """A program still running after a while is almost always a loop that will time out: let the
@@ -1697,6 +1752,7 @@ class Server:
         return victims
 
 
+OOM_COUNTERS = ("/sys/fs/cgroup/memory.events", "/sys/fs/cgroup/memory/memory.oom_control")  # cgroup v2, v1
 STARVED_EXTENSION = 2.0  # at most this many timeouts added for the time a deprioritized program waited for a CPU
 
 
@@ -1745,6 +1801,8 @@ def remove_tree(root, deadline):
     however deep it is; False if it could not be done by the deadline."""
     flags = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW
     try:
+        if stat.S_ISDIR(os.lstat(root).st_mode):
+            os.chmod(root, 0o700)  # its program (gone by now) may have taken the server's access away
         fd = os.open(root, flags)
     except FileNotFoundError:
         return True

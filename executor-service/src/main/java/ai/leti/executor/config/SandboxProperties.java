@@ -38,6 +38,6 @@ public record SandboxProperties(
     public SandboxSettings toSettings() {
         return new SandboxSettings(python, workers, timeout, isolation, seccomp, memoryBytes, maxProcesses,
                 maxOutputBytes, maxOpenFiles, scratchBytes, sandboxUidBase, deprioritizeAfter, startTimeout, dockerImage,
-                dockerRuntime, true);
+                dockerRuntime, true, null);
     }
 }

@@ -397,6 +397,118 @@ public final class HostilePrograms {
                             print('{{OPENED}}clone(CLONE_NEWUSER | CLONE_NEWNET)', flush=True)
                     f
                     """, NAME),
+            // Nothing crosses from one program to the next: the probe runs before a correct program on every worker.
+            HostileCase.withProbe("leave files for the next program, everywhere it can write", """
+                    import os, tempfile
+                    for folder in [os.getcwd(), tempfile.gettempdir(), os.path.expanduser('~'),
+                                   os.path.dirname(os.getcwd()), '/tmp', '/var/tmp', '/dev/shm', '/dev/mqueue', '/dev', '/',
+                                   '/run']:
+                        try:
+                            path = os.path.join(folder, '{{NONCE}}')
+                            with open(path, 'w') as out:
+                                out.write('left')
+                            os.chmod(path, 0)
+                        except OSError:
+                            pass
+                        for make in (os.mkfifo, os.mkdir):
+                            try:
+                                make(os.path.join(folder, '{{NONCE}}.' + make.__name__))
+                            except OSError:
+                                pass
+                    os.chmod(os.getcwd(), 0)
+                    f
+                    """, """
+                    import os as _os
+                    for _folder in [_os.path.dirname(_os.getcwd()), '/tmp', '/var/tmp', '/dev/shm', '/dev/mqueue', '/dev',
+                                    '/', '/run']:
+                        try:
+                            for _name in _os.listdir(_folder):
+                                if '{{NONCE}}' in _name:
+                                    print('{{LEFT}}' + _os.path.join(_folder, _name), flush=True)
+                        except OSError:
+                            pass
+                    """, NAME),
+            HostileCase.withProbe("fill the scratch space and every writable place", """
+                    import os
+                    for folder in [os.getcwd(), '/tmp', '/dev/shm', '/var/tmp', '/']:
+                        for i in range(400):
+                            try:
+                                with open(os.path.join(folder, 'fill-%d' % i), 'wb') as out:
+                                    out.write(b'x' * (1 << 20))  # each file stops at the output limit (1 MiB)
+                            except OSError:
+                                break
+                    f
+                    """, """
+                    import os as _os
+                    try:
+                        with open(_os.path.join(_os.environ.get('TMPDIR', '.'), 'probe'), 'wb') as _out:
+                            _out.write(b'y' * (512 << 10))
+                    except OSError as _e:
+                        print('{{LEFT}}no room for half a MiB in its own directory: %s' % _e, flush=True)
+                    """, NAME),
+            HostileCase.withProbe("zombies and stopped processes", """
+                    import ctypes, os, signal, time
+                    libc = ctypes.CDLL(None)
+                    for i in range(8):
+                        if os.fork() == 0:
+                            libc.prctl(15, b'{{TAG}}', 0, 0, 0)  # PR_SET_NAME
+                            if i % 2:
+                                os.kill(os.getpid(), signal.SIGSTOP)
+                            os._exit(0)  # a zombie: nobody waits for it
+                    time.sleep(0.2)
+                    f
+                    """, """
+                    import os as _os
+                    for _pid in [_p for _p in _os.listdir('/proc') if _p.isdigit()]:
+                        try:
+                            _status = open('/proc/%s/status' % _pid).read()
+                        except OSError:
+                            continue
+                        if '{{TAG}}' in _status:
+                            print('{{LEFT}}process %s: %s' % (_pid, _status.split('State:')[1].split('\\n')[0].strip()),
+                                  flush=True)
+                    """, NAME),
+            HostileCase.of("IPC objects that would outlive the program: System V and POSIX queues", """
+                    import ctypes, os
+                    libc = ctypes.CDLL(None, use_errno=True)
+                    key = 0x1e71
+                    calls = {'shmget': (key, 4096, 0o1666), 'semget': (key, 1, 0o1666), 'msgget': (key, 0o1666),
+                             'mq_open': (b'/leti', os.O_CREAT | os.O_RDWR, 0o666, None)}
+                    for name, args in calls.items():
+                        if getattr(libc, name)(*args) >= 0:
+                            print('{{OPENED}}' + name, flush=True)
+                    f
+                    """, NAME),
+            // Without root, programs share the server's uid: /proc must still give them nothing of another process.
+            HostileCase.of("reach other processes through /proc: memory, descriptors, environment", """
+                    import os
+                    me = os.getpid()
+                    forged = b'{"id": null, "status": "passed", "ms": 1}\\n'
+                    for pid in [p for p in os.listdir('/proc') if p.isdigit() and int(p) != me]:
+                        for what in ('mem', 'environ', 'syscall', 'stack'):
+                            try:
+                                os.close(os.open('/proc/%s/%s' % (pid, what), os.O_RDONLY))
+                                print('{{OPENED}}/proc/%s/%s' % (pid, what), flush=True)
+                            except OSError:
+                                pass
+                        for what in ('cwd', 'root', 'fd', 'map_files'):
+                            try:
+                                os.listdir('/proc/%s/%s' % (pid, what))
+                                print('{{OPENED}}/proc/%s/%s' % (pid, what), flush=True)
+                            except OSError:
+                                pass
+                        for fd in range(256):
+                            try:
+                                out = os.open('/proc/%s/fd/%d' % (pid, fd), os.O_WRONLY | os.O_NONBLOCK)
+                            except OSError:
+                                continue
+                            print('{{OPENED}}/proc/%s/fd/%d' % (pid, fd), flush=True)
+                            try:
+                                os.write(out, forged)
+                            except OSError:
+                                pass
+                    f
+                    """, NAME),
             // rlimits bound each process; the worker's cgroup bounds them together.
             HostileCase.ofWorkerBound("memory held together by several processes", """
                     import mmap, os, time

@@ -25,7 +25,8 @@ import ai.leti.executor.sandbox.SandboxPool;
 /**
  * Runs every {@link HostilePrograms hostile program} through a real sandbox pool and checks, from outside, that
  * nothing escaped: no host secret in what the program printed, no file created where it must not be, no
- * connection to a host port, no process left running, no worker lost; no pass for a program that does not solve
+ * connection to a host port, no process left running, no worker lost, nothing left behind that a correct program
+ * run next on any worker finds or fails by; no pass for a program that does not solve
  * its task, no failure booked as the sandbox's, no feedback the program chose, nothing of the tests' text in what
  * the program printed or raised; and that the pool's throughput after the suite is what it was before. Used by
  * {@code ./leti hostile} and by the tests.
@@ -107,6 +108,8 @@ public final class HostileSuite {
         String testSecret = "leti-secret-" + UUID.randomUUID();
         String forged = "leti-forged-" + UUID.randomUUID();
         String opened = "leti-opened-" + UUID.randomUUID() + ":";
+        String left = "leti-left-" + UUID.randomUUID() + ":";
+        String tag = "lh" + UUID.randomUUID().toString().replace("-", "").substring(0, 13);
         Path canary = Files.writeString(hostDirectory.resolve("canary-" + nonce), secret);
         Path escape = hostDirectory.resolve("escape-" + nonce);
         AtomicInteger connections = new AtomicInteger();
@@ -122,9 +125,10 @@ public final class HostileSuite {
             }, "hostile-suite-listener");
             acceptor.setDaemon(true);
             acceptor.start();
-            String program = hostile.program().replace("{{CANARY}}", canary.toString()).replace("{{ESCAPE}}", escape.toString())
-                    .replace("{{PORT}}", Integer.toString(listener.getLocalPort())).replace("{{NONCE}}", nonce)
-                    .replace("{{FORGED}}", forged).replace("{{OPENED}}", opened);
+            Map<String, String> values = Map.of("{{CANARY}}", canary.toString(), "{{ESCAPE}}", escape.toString(),
+                    "{{PORT}}", Integer.toString(listener.getLocalPort()), "{{NONCE}}", nonce, "{{FORGED}}", forged,
+                    "{{OPENED}}", opened, "{{LEFT}}", left, "{{TAG}}", tag);
+            String program = fill(hostile.program(), values);
             Verdict verdict = pool.run(program, hostile.tests().replace("{{SECRET}}", testSecret));
             long ended = System.nanoTime();
             Verdict benign = pool.run(BENIGN, BENIGN_TESTS);
@@ -133,6 +137,18 @@ public final class HostileSuite {
             }
             double recovery = (System.nanoTime() - ended) / 1e9;
             List<String> escapes = new ArrayList<>();
+            // Then a correct program on every worker (the idle queue is FIFO: one after another, each worker once):
+            // nothing the hostile program left behind may fail it, and the probe looks for what it left.
+            String next = (hostile.probe() == null ? "" : fill(hostile.probe(), values)) + BENIGN;
+            for (int i = 0; i < pool.callers(); i++) {
+                Verdict after = pool.run(next, BENIGN_TESTS);
+                if (!after.passed()) {
+                    escapes.add("a correct program run after it failed (" + after.category().tag() + "): "
+                            + after.feedback());
+                }
+                after.output().lines().filter(line -> line.startsWith(left))
+                        .forEach(line -> escapes.add("the next program found " + line.substring(left.length())));
+            }
             String seen = verdict.output() + "\n" + verdict.feedback();
             if (seen.contains(secret)) {
                 escapes.add("read the host canary file " + canary);
@@ -183,6 +199,13 @@ public final class HostileSuite {
             Files.deleteIfExists(canary);
             Files.deleteIfExists(escape);
         }
+    }
+
+    private static String fill(String text, Map<String, String> values) {
+        for (Map.Entry<String, String> value : values.entrySet()) {
+            text = text.replace(value.getKey(), value.getValue());
+        }
+        return text;
     }
 
     /** Benign programs per second with every worker busy. */

@@ -30,16 +30,19 @@ import com.github.dockerjava.zerodep.ZerodepDockerHttpClient;
 
 /**
  * The Docker backend: one container per worker, created through the Docker engine's API (docker-java). The
- * container has no network, a read-only root with a size-capped tmpfs at /tmp, memory and pids limits, no
- * capabilities, no-new-privileges, an unprivileged user, and optionally another runtime (gVisor's {@code runsc}).
+ * container has no network, a read-only root with a size-capped tmpfs at /tmp, memory and pids limits, only the
+ * capabilities the server needs to start programs under other uids, no-new-privileges, and optionally another runtime (gVisor's {@code runsc}).
  * Inside it the same fork server runs with its rlimits and seccomp; its script is passed on the command line, so
  * the image only needs Python 3 with python3-seccomp ({@code deploy/sandbox/Dockerfile}).
  */
 final class DockerWorkers implements AutoCloseable {
 
     static final String LABEL = "ai.leti.sandbox";
-    /** nobody:nogroup */
-    static final String USER = "65534:65534";
+    /**
+     * The server starts as the container's root, with only {@link WorkerCommand#SERVER_CAPABILITIES} and
+     * no-new-privileges, so that its programs and its test process run under uids of their own, never the server's.
+     */
+    static final String USER = "0:0";
 
     private final DockerClient docker;
     private final SandboxSettings settings;
@@ -66,15 +69,18 @@ final class DockerWorkers implements AutoCloseable {
         return new DockerWorkers(client, settings);
     }
 
-    /** What the fork server inside the container is told: every layer of its own on, programs in the tmpfs. */
-    static String serverConfig(SandboxSettings settings) {
-        // uid null: the container's user is unprivileged already; the container is its own PID namespace
-        return WorkerCommand.serverConfig(settings, true, true, null, null, "namespace", "/tmp");
+    /**
+     * What the fork server inside container {@code index} is told: every layer of its own on, programs in the
+     * tmpfs under a uid of their own, the tests under another; the container is its own PID namespace.
+     */
+    static String serverConfig(SandboxSettings settings, int index) {
+        return WorkerCommand.serverConfig(settings, true, true, settings.sandboxUidBase() + index,
+                settings.sandboxUidBase() + SandboxPool.TEST_UID_OFFSET + index, "namespace", "/tmp");
     }
 
-    /** The command the container runs: the interpreter with the server script inline. */
-    static List<String> command(String script, SandboxSettings settings) {
-        return List.of("python3", "-I", "-S", "-B", "-c", script, serverConfig(settings));
+    /** The command container {@code index} runs: the interpreter with the server script inline. */
+    static List<String> command(String script, SandboxSettings settings, int index) {
+        return List.of("python3", "-I", "-S", "-B", "-c", script, serverConfig(settings, index));
     }
 
     /** The container's limits and isolation. */
@@ -82,12 +88,18 @@ final class DockerWorkers implements AutoCloseable {
         HostConfig host = HostConfig.newHostConfig()
                 .withNetworkMode("none")
                 .withReadonlyRootfs(true)
-                .withTmpFs(Map.of("/tmp", "rw,nosuid,nodev,size=" + settings.scratchBytes() + ",mode=1777"))
+                // No /dev/shm (a private IPC namespace without it), and a read-only /dev/mqueue: the only places
+                // outside the scratch where a program could leave something for the next one.
+                .withIpcMode("none")
+                .withTmpFs(Map.of("/tmp", "rw,nosuid,nodev,size=" + settings.scratchBytes() + ",mode=1777",
+                        "/dev/mqueue", "ro,nosuid,nodev,noexec,size=4k"))
                 // the programs' own address-space limit plus the server's, launcher's and test process's
                 .withMemory(settings.memoryBytes() + SandboxPool.WORKER_OVERHEAD_BYTES)
                 .withMemorySwap(settings.memoryBytes() + SandboxPool.WORKER_OVERHEAD_BYTES)
                 .withPidsLimit((long) settings.maxProcesses() + SandboxPool.WORKER_OVERHEAD_PROCESSES)
-                .withCapDrop(Capability.values())
+                .withCapDrop(Capability.ALL)
+                .withCapAdd(WorkerCommand.SERVER_CAPABILITIES.stream()
+                        .map(name -> Capability.valueOf(name.substring("CAP_".length()))).toArray(Capability[]::new))
                 .withSecurityOpts(List.of("no-new-privileges"))
                 .withAutoRemove(true);
         if (settings.dockerRuntime() != null && !settings.dockerRuntime().isBlank()) {
@@ -113,7 +125,7 @@ final class DockerWorkers implements AutoCloseable {
 
     private WorkerProcess start(int index, String script, Path stderrLog) throws IOException {
         String id = docker.createContainerCmd(settings.dockerImage())
-                .withCmd(command(script, settings))
+                .withCmd(command(script, settings, index))
                 .withUser(USER)
                 .withWorkingDir("/tmp")
                 .withEnv("PATH=/usr/bin:/bin", "LANG=C.UTF-8")

@@ -92,7 +92,10 @@ public final class SandboxPool implements AutoCloseable {
             throw new UncheckedIOException("cannot prepare the sandbox directory", e);
         }
         SandboxPool pool = new SandboxPool(settings, home);
-        boolean root = isRoot();
+        // Root's powers for the workers (own uids for programs and tests), unless asked to run them as the pod does.
+        boolean bwrap = settings.isolation() == Isolation.BWRAP;
+        Integer runAs = bwrap && isRoot() ? settings.runAsUid() : null;
+        boolean root = isRoot() && runAs == null;
         DockerWorkers docker = settings.isolation() == Isolation.DOCKER ? DockerWorkers.connect(settings) : null;
         pool.docker = docker;
         // Docker bounds each container itself; isolation off has no bounds at all.
@@ -104,11 +107,14 @@ public final class SandboxPool implements AutoCloseable {
             if (docker != null) {
                 launcher = docker.launcher(i, home.resolve(PythonWorker.SCRIPT), stderr);
             } else {
-                boolean ownUids = settings.isolation() == Isolation.BWRAP && root;
+                boolean ownUids = bwrap && root;
                 Integer uid = ownUids ? settings.sandboxUidBase() + i : null;
                 Integer testUid = ownUids ? settings.sandboxUidBase() + TEST_UID_OFFSET + i : null;
-                Path scratch = settings.isolation() == Isolation.BWRAP ? Path.of("/tmp") : pool.hostScratch(i);
+                Path scratch = bwrap ? Path.of("/tmp") : pool.hostScratch(i);
                 List<String> command = WorkerCommand.of(settings, home, scratch, uid, testUid, root);
+                if (runAs != null) {
+                    command = WorkerCommand.runningAs(runAs, command);
+                }
                 if (pool.cgroups != null) {
                     cgroup = pool.workerCgroup(i);
                     command = cgroup.wrap(command);
@@ -224,9 +230,12 @@ public final class SandboxPool implements AutoCloseable {
         }
     }
 
-    /** Whether every worker's processes are bounded together (a cgroup), not only each process by its rlimits. */
+    /**
+     * Whether every worker's processes are bounded together (a cgroup of its own, or its container's), not only each
+     * process by its rlimits.
+     */
     public boolean boundsWorkersAsAWhole() {
-        return cgroups != null;
+        return cgroups != null || docker != null;
     }
 
     /** Threads that keep every lane busy: one per worker, spares included. */

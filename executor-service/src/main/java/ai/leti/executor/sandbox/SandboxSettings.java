@@ -24,6 +24,11 @@ import java.time.Duration;
  * @param verdictBoundary the program in a process of its own and its tests in another, with only plain data between
  *                        them (always, but in {@code ./leti bench executor}, which measures what the boundary costs
  *                        against the program and its tests in one process; {@link Isolation#NONE} has no boundary)
+ * @param runAsUid        null: the workers run as the service. A uid: a service that runs as root starts its
+ *                        bubblewrap workers as this uid with no capability at all, exactly as a Kubernetes pod with
+ *                        {@code runAsUser} and no user namespace runs them (the non-root mode: programs then share
+ *                        the server's uid, and what holds instead is in SECURITY.md). For tests and
+ *                        {@code ./leti hostile --run-as}; a service that is not root ignores it.
  */
 public record SandboxSettings(
         Path python,
@@ -41,7 +46,8 @@ public record SandboxSettings(
         Duration startTimeout,
         String dockerImage,
         String dockerRuntime,
-        boolean verdictBoundary) {
+        boolean verdictBoundary,
+        Integer runAsUid) {
 
     /** Built from {@code deploy/sandbox/Dockerfile}. */
     public static final String DEFAULT_DOCKER_IMAGE = "leti/sandbox-python:0.1.0";
@@ -62,47 +68,54 @@ public record SandboxSettings(
     public static SandboxSettings defaults() {
         return new SandboxSettings(Path.of("/usr/bin/python3"), Math.max(2, Runtime.getRuntime().availableProcessors()),
                 Duration.ofSeconds(5), Isolation.BWRAP, true, 1L << 30, 64, 1L << 20, 64, 256L << 20, 61000,
-                Duration.ofSeconds(1), Duration.ofSeconds(30), DEFAULT_DOCKER_IMAGE, "", true);
+                Duration.ofSeconds(1), Duration.ofSeconds(30), DEFAULT_DOCKER_IMAGE, "", true, null);
     }
 
     public SandboxSettings withDocker(String image, String runtime) {
         return new SandboxSettings(python, workers, timeout, Isolation.DOCKER, true, memoryBytes, maxProcesses,
                 maxOutputBytes, maxOpenFiles, scratchBytes, sandboxUidBase, deprioritizeAfter, startTimeout, image,
-                runtime == null ? "" : runtime, verdictBoundary);
+                runtime == null ? "" : runtime, verdictBoundary, runAsUid);
     }
 
     public SandboxSettings withWorkers(int count) {
         return new SandboxSettings(python, count, timeout, isolation, seccomp, memoryBytes, maxProcesses,
-                maxOutputBytes, maxOpenFiles, scratchBytes, sandboxUidBase, deprioritizeAfter, startTimeout, dockerImage, dockerRuntime, verdictBoundary);
+                maxOutputBytes, maxOpenFiles, scratchBytes, sandboxUidBase, deprioritizeAfter, startTimeout, dockerImage, dockerRuntime, verdictBoundary, runAsUid);
     }
 
     public SandboxSettings withTimeout(Duration limit) {
         return new SandboxSettings(python, workers, limit, isolation, seccomp, memoryBytes, maxProcesses,
-                maxOutputBytes, maxOpenFiles, scratchBytes, sandboxUidBase, deprioritizeAfter, startTimeout, dockerImage, dockerRuntime, verdictBoundary);
+                maxOutputBytes, maxOpenFiles, scratchBytes, sandboxUidBase, deprioritizeAfter, startTimeout, dockerImage, dockerRuntime, verdictBoundary, runAsUid);
     }
 
     public SandboxSettings withPython(Path interpreter) {
         return new SandboxSettings(interpreter, workers, timeout, isolation, seccomp, memoryBytes, maxProcesses,
-                maxOutputBytes, maxOpenFiles, scratchBytes, sandboxUidBase, deprioritizeAfter, startTimeout, dockerImage, dockerRuntime, verdictBoundary);
+                maxOutputBytes, maxOpenFiles, scratchBytes, sandboxUidBase, deprioritizeAfter, startTimeout, dockerImage, dockerRuntime, verdictBoundary, runAsUid);
     }
 
     /** Zero keeps equal shares and no spare workers: a looping program holds its lane to its timeout. */
     public SandboxSettings withDeprioritizeAfter(Duration after) {
         return new SandboxSettings(python, workers, timeout, isolation, seccomp, memoryBytes, maxProcesses,
                 maxOutputBytes, maxOpenFiles, scratchBytes, sandboxUidBase, after, startTimeout, dockerImage,
-                dockerRuntime, verdictBoundary);
+                dockerRuntime, verdictBoundary, runAsUid);
     }
 
     /** Benchmarks only: false runs a program and its tests in one process, as before the boundary existed. */
     public SandboxSettings withVerdictBoundary(boolean boundary) {
         return new SandboxSettings(python, workers, timeout, isolation, seccomp, memoryBytes, maxProcesses,
                 maxOutputBytes, maxOpenFiles, scratchBytes, sandboxUidBase, deprioritizeAfter, startTimeout, dockerImage,
-                dockerRuntime, boundary);
+                dockerRuntime, boundary, runAsUid);
+    }
+
+    /** Workers as this unprivileged uid, with no capability (see {@code runAsUid}); null: as the service. */
+    public SandboxSettings runningAs(Integer uid) {
+        return new SandboxSettings(python, workers, timeout, isolation, seccomp, memoryBytes, maxProcesses,
+                maxOutputBytes, maxOpenFiles, scratchBytes, sandboxUidBase, deprioritizeAfter, startTimeout, dockerImage,
+                dockerRuntime, verdictBoundary, uid);
     }
 
     /** Bubblewrap and Docker come with seccomp; {@link Isolation#NONE} turns it off. */
     public SandboxSettings withIsolation(Isolation mode) {
         return new SandboxSettings(python, workers, timeout, mode, mode != Isolation.NONE, memoryBytes,
-                maxProcesses, maxOutputBytes, maxOpenFiles, scratchBytes, sandboxUidBase, deprioritizeAfter, startTimeout, dockerImage, dockerRuntime, verdictBoundary);
+                maxProcesses, maxOutputBytes, maxOpenFiles, scratchBytes, sandboxUidBase, deprioritizeAfter, startTimeout, dockerImage, dockerRuntime, verdictBoundary, runAsUid);
     }
 }

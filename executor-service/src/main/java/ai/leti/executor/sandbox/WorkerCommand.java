@@ -14,6 +14,7 @@ import ai.leti.common.json.Jsonl;
 final class WorkerCommand {
 
     static final String BWRAP = "/usr/bin/bwrap";
+    static final String SETPRIV = "/usr/bin/setpriv";
     /**
      * What the server keeps of root's capabilities (root mode only; the test process and programs drop them all
      * with their uid): making and removing the programs' directories, signalling and renicing their processes,
@@ -55,6 +56,9 @@ final class WorkerCommand {
                 // No --die-with-parent: its PR_SET_PDEATHSIG fires when the *thread* that started bwrap ends,
                 // which in a JVM is any pool thread. The server exits on stdin EOF instead, i.e. when the JVM dies.
                 "--unshare-cgroup-try", "--new-session",
+                // The server is the namespace's init: no bubblewrap reaper as PID 1 that, without root, would be a
+                // dumpable process of the programs' own uid. Orphans come to the server, which kills and reaps them.
+                "--as-pid-1",
                 "--ro-bind", "/usr", "/usr",
                 "--symlink", "usr/lib", "/lib", "--symlink", "usr/lib64", "/lib64", "--symlink", "usr/bin", "/bin",
                 "--proc", "/proc", "--dev", "/dev",
@@ -63,11 +67,26 @@ final class WorkerCommand {
         if (prefix != null) {
             command.addAll(List.of("--ro-bind", prefix.toString(), prefix.toString()));
         }
+        // Nothing but the scratch is writable: without root, bubblewrap's root and /dev belong to the worker's uid,
+        // which its programs share, and a file left there would reach the next program.
+        command.addAll(List.of("--remount-ro", "/", "--remount-ro", "/dev"));
         // The script goes inline, as for the Docker backend: no host path is mounted, so none shows in mountinfo.
         command.addAll(List.of("--chdir", "/tmp", "--clearenv", "--setenv", "PATH", "/usr/bin:/bin",
                 "--setenv", "LANG", "C.UTF-8",
                 settings.python().toString(), "-I", "-S", "-B", "-c", script(scriptDir), configJson));
         return command;
+    }
+
+    /**
+     * The same command started as {@code uid}, with no capability in any set and no way to gain one: how the
+     * Kubernetes pod (runAsUser 10001, allowPrivilegeEscalation false) starts its workers, for a service that is
+     * root here.
+     */
+    static List<String> runningAs(int uid, List<String> command) {
+        List<String> wrapped = new ArrayList<>(List.of(SETPRIV, "--reuid=" + uid, "--regid=" + uid, "--clear-groups",
+                "--inh-caps=-all", "--ambient-caps=-all", "--bounding-set=-all", "--no-new-privs", "--"));
+        wrapped.addAll(command);
+        return wrapped;
     }
 
     /**
@@ -96,6 +115,8 @@ final class WorkerCommand {
         config.put("split", settings.isolation() != Isolation.NONE && settings.verdictBoundary());
         config.put("scratch", scratch);
         config.put("deprioritize_after", settings.deprioritizeAfter().toNanos() / 1e9);
+        // Inside a container the server counts the container's OOM kills; elsewhere the JVM counts the worker's cgroup's.
+        config.put("count_oom_kills", settings.isolation() == Isolation.DOCKER);
         return Jsonl.MAPPER.writeValueAsString(config);
     }
 

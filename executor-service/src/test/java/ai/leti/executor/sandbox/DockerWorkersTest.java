@@ -22,21 +22,27 @@ class DockerWorkersTest {
         HostConfig host = DockerWorkers.hostConfig(settings);
         assertThat(host.getNetworkMode()).isEqualTo("none");
         assertThat(host.getReadonlyRootfs()).isTrue();
-        assertThat(host.getCapDrop()).containsExactlyInAnyOrder(Capability.values());
+        assertThat(host.getCapDrop()).containsExactly(Capability.ALL);
+        assertThat(host.getCapAdd()).as("what the server needs to start programs under other uids, no more")
+                .containsExactlyInAnyOrder(Capability.CHOWN, Capability.DAC_OVERRIDE, Capability.DAC_READ_SEARCH,
+                        Capability.FOWNER, Capability.KILL, Capability.SETGID, Capability.SETUID, Capability.SYS_NICE);
         assertThat(host.getSecurityOpts()).containsExactly("no-new-privileges");
         assertThat(host.getMemory()).isEqualTo(settings.memoryBytes() + (256L << 20));
         assertThat(host.getMemorySwap()).as("no swap beyond the memory limit").isEqualTo(host.getMemory());
         assertThat(host.getPidsLimit()).isEqualTo(settings.maxProcesses() + 16L);
         assertThat(host.getTmpFs()).containsKey("/tmp");
+        assertThat(host.getIpcMode()).as("no /dev/shm").isEqualTo("none");
+        assertThat(host.getTmpFs().get("/dev/mqueue")).startsWith("ro,");
         assertThat(host.getTmpFs().get("/tmp")).contains("size=" + settings.scratchBytes(), "nosuid", "nodev");
         assertThat(host.getRuntime()).isEqualTo("runsc");
         assertThat(DockerWorkers.hostConfig(settings.withDocker("img:1", "")).getRuntime()).isNull();
-        assertThat(DockerWorkers.USER).doesNotStartWith("0");
+        assertThat(DockerWorkers.USER).as("root of the container, to start programs under uids of their own")
+                .isEqualTo("0:0");
     }
 
     @Test
     void runsTheForkServerWithEveryInnerLayerOn() {
-        List<String> command = DockerWorkers.command("print('server')", settings);
+        List<String> command = DockerWorkers.command("print('server')", settings, 1);
         assertThat(command.subList(0, 6)).containsExactly("python3", "-I", "-S", "-B", "-c", "print('server')");
         JsonNode config = Jsonl.MAPPER.readTree(command.get(6));
         assertThat(config.get("limits").asBoolean()).isTrue();
@@ -44,6 +50,8 @@ class DockerWorkersTest {
         assertThat(config.get("kill_scope").asString()).isEqualTo("namespace");
         assertThat(config.get("scratch").asString()).isEqualTo("/tmp");
         assertThat(config.get("memory_bytes").asLong()).isEqualTo(settings.memoryBytes());
+        assertThat(config.get("uid").asInt()).as("programs never under the server's uid").isEqualTo(61001);
+        assertThat(config.get("test_uid").asInt()).isEqualTo(61501);
     }
 
     @Test
