@@ -25,6 +25,7 @@ import ai.leti.common.messages.Verdict;
 import ai.leti.common.tasks.Task;
 import ai.leti.common.tasks.TaskFiles;
 import ai.leti.executor.sandbox.Isolation;
+import ai.leti.executor.sandbox.SandboxException;
 import ai.leti.executor.sandbox.SandboxPool;
 import ai.leti.executor.sandbox.SandboxSettings;
 import picocli.CommandLine.Command;
@@ -58,6 +59,9 @@ final class ExecutorBenchCommand implements Callable<Integer> {
 
     @Option(names = "--python", defaultValue = "/usr/bin/python3", description = "Interpreter (default: ${DEFAULT-VALUE}).")
     Path python;
+
+    /** The uid the Kubernetes manifests run the executor as. */
+    private static final int POD_UID = 10001;
 
     private final PrintStream out = System.out;
 
@@ -170,7 +174,33 @@ final class ExecutorBenchCommand implements Callable<Integer> {
                     workers, rates[0], rates[1], rates[3], rates[2]);
         }
 
+        // Every layer costs something in each way the executor is deployed: the same loop-free workload as the
+        // service runs (root), as the Kubernetes pod runs its workers (uid 10001, no capability), and on Docker.
+        int workers0 = workerCounts[0];
+        double offRate = loopFreeRates.get(workers0)[3];
         out.println();
+        out.printf("== cost of full isolation in each deployment mode, loop-free, workers %d (isolation off: %.1f programs/s) ==%n",
+                workers0, offRate);
+        Map<String, SandboxSettings> modes = new LinkedHashMap<>();
+        modes.put(SandboxPool.isRoot() ? "root" : "non-root", isolated);
+        if (SandboxPool.isRoot()) {
+            modes.put("as the pod (uid 10001, no capability)", isolated.runningAs(POD_UID));
+        }
+        modes.put("docker (" + SandboxSettings.DEFAULT_DOCKER_IMAGE + ")", isolated.withDocker(SandboxSettings.DEFAULT_DOCKER_IMAGE, ""));
+        Map<String, Double> modeRates = new LinkedHashMap<>();
+        for (Map.Entry<String, SandboxSettings> mode : modes.entrySet()) {
+            try {
+                double rate = throughput(mode.getValue().withWorkers(workers0), loopFree);
+                modeRates.put(mode.getKey(), rate);
+                out.printf("%s: %.1f programs/s%n", mode.getKey(), rate);
+            } catch (SandboxException e) {
+                out.printf("%s: skipped (%s)%n", mode.getKey(), e.getMessage());
+            }
+        }
+
+        out.println();
+        modeRates.forEach((mode, rate) -> out.printf("workers %d, %s: full isolation vs isolation off, loop-free: %.2f"
+                + " (target >= 0.80)%n", workers0, mode, rate / offRate));
         for (int workers : workerCounts) {
             double[] free = loopFreeRates.get(workers);
             double[] all = allRates.get(workers);

@@ -21,8 +21,17 @@ final class SandboxOptions {
     Path python;
 
     @Option(names = "--isolation", defaultValue = "bwrap",
-            description = "bwrap (default) or none (trusted code only): ${COMPLETION-CANDIDATES}.")
+            description = "bwrap (default), docker (./leti engine starts one here), or none (trusted code only): "
+                    + "${COMPLETION-CANDIDATES}.")
     Isolation isolation;
+
+    @Option(names = "--docker-image", defaultValue = SandboxSettings.DEFAULT_DOCKER_IMAGE,
+            description = "With --isolation docker: the workers' image (default: ${DEFAULT-VALUE}).")
+    String dockerImage;
+
+    @Option(names = "--run-as", description = "With bubblewrap, as root: start the workers as this uid with no"
+            + " capability, as the Kubernetes pod does (10001); programs then share the server's uid.")
+    Integer runAs;
 
     SandboxSettings settings() {
         if (!(timeoutSeconds > 0 && timeoutSeconds <= 600)) {
@@ -32,7 +41,10 @@ final class SandboxOptions {
             throw new IllegalArgumentException("--workers must be within 1..256, got " + workers);
         }
         SandboxSettings settings = SandboxSettings.defaults().withPython(python).withIsolation(isolation)
-                .withTimeout(Duration.ofNanos((long) (timeoutSeconds * 1e9)));
+                .withTimeout(Duration.ofNanos((long) (timeoutSeconds * 1e9))).runningAs(runAs);
+        if (isolation == Isolation.DOCKER) {
+            settings = settings.withDocker(dockerImage, "");
+        }
         return workers == null ? settings : settings.withWorkers(workers);
     }
 }

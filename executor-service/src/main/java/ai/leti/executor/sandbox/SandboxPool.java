@@ -171,7 +171,8 @@ public final class SandboxPool implements AutoCloseable {
         }
     }
 
-    static boolean isRoot() {
+    /** Whether this service runs as root: its bubblewrap workers give programs and tests uids of their own. */
+    public static boolean isRoot() {
         return new com.sun.security.auth.module.UnixSystem().getUid() == 0;
     }
 

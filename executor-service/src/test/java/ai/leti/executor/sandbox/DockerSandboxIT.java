@@ -46,6 +46,18 @@ class DockerSandboxIT {
             assertThat(uid).isBetween(settings.sandboxUidBase(), settings.sandboxUidBase() + 1);
             assertThat(line).as("the server (root of the container) and the test process are there, under other uids")
                     .contains("0,").contains(Integer.toString(uid + SandboxPool.TEST_UID_OFFSET));
+
+            // The engine's own directories show in the mount table (its overlay layers: gVisor hides them); nothing
+            // of the service's does.
+            Verdict mounts = pool.run("""
+                    import re
+                    text = open('/proc/self/mountinfo').read()
+                    paths = set(re.findall(r'(?<![\\w.-])/[\\w.-]+/[\\w.-]+/[\\w./-]+', text))
+                    print('engine', any(path.startswith('/var/lib/docker/') for path in paths))
+                    print('leaks', sorted(p for p in paths if not re.match(r'/(var/lib/docker|proc|sys|dev)/', p)))
+                    """, "\nassert False\n");
+            assertThat(mounts.output()).as("the check sees the engine's paths").contains("engine True")
+                    .as("no other host path").contains("leaks []");
         }
     }
 }
