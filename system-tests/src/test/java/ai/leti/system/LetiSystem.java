@@ -83,8 +83,7 @@ final class LetiSystem implements AutoCloseable {
         system.arguments.put(EXECUTOR, new String[] {brokers, "--server.port=" + system.executorPort,
             "--leti.executor.partitions=2"});
         system.arguments.put(TRAINER, new String[] {brokers, "--server.port=" + system.trainerPort,
-            "--leti.trainer.store=" + work.resolve("store"), "--leti.trainer.public-url=http://127.0.0.1:" + system.trainerPort,
-            "--leti.trainer.regularization-corpus=" + work.resolve("tasks/pretrain.jsonl")});
+            "--leti.trainer.store=" + work.resolve("store"), "--leti.trainer.public-url=http://127.0.0.1:" + system.trainerPort});
         system.arguments.put(GENERATOR, new String[] {brokers, "--server.port=" + system.generatorPort,
             "--leti.generator.state=" + work.resolve("generator"), "--leti.generator.wait-timeout=5m",
             "--leti.generator.api-token=" + system.token});
@@ -154,10 +153,12 @@ final class LetiSystem implements AutoCloseable {
         return """
                 {"name": "%s", "model": "%s", "taskFile": "%s", "split": "all", "samplesPerTask": %d,
                  "temperature": 1.0, "topP": 1.0, "maxNewTokens": 24, "iterations": 2, "epochs": 1, "mode": "TEXTUAL",
-                 "batchSize": 4, "learningRate": 0.001, "regularizationRatio": 1, "feedbackTokens": 40,
+                 "batchSize": 4, "learningRate": 0.001, "regularizationRatio": 1,
+                 "regularizationCorpus": "%s", "regularizationBlockTokens": 48, "feedbackTokens": 40,
                  "evaluationFile": "%s", "evaluationSplit": "all", "evaluationSamples": 1,
                  "evaluationTemperature": 0.2, "evaluationEvery": 1, "timeoutSeconds": 5, "seed": 1}
-                """.formatted(name, work.resolve("base"), tasks.resolve("train.jsonl"), samples, tasks.resolve("heldout.jsonl"));
+                """.formatted(name, work.resolve("base"), tasks.resolve("train.jsonl"), samples,
+                tasks.resolve(TaskFiles.PLAIN_CODE), tasks.resolve("heldout.jsonl"));
     }
 
     /** A one-iteration textual run on four event-extraction tasks (held-out: four more), 30 s per program. */

@@ -44,6 +44,7 @@ import ai.leti.common.messages.ExecutionResult;
 import ai.leti.common.messages.IterationPlan;
 import ai.leti.common.messages.Purpose;
 import ai.leti.common.messages.Topics;
+import ai.leti.common.tasks.ProgramFingerprints;
 import ai.leti.model.CausalLm;
 import ai.leti.model.ModelConfig;
 import ai.leti.model.Models;
@@ -65,11 +66,17 @@ class TrainerIT {
     @TempDir
     static Path dir;
     private static Path base;
+    private static Path corpus;
     private static String brokers;
 
     @BeforeAll
-    static void baseModel(EmbeddedKafkaBroker broker) {
+    static void baseModel(EmbeddedKafkaBroker broker) throws Exception {
         brokers = broker.getBrokersAsString();
+        corpus = Files.createDirectories(dir.resolve("corpus/pkg"));
+        for (int i = 0; i < 6; i++) {
+            Files.writeString(corpus.resolve("module" + i + ".py"), "def scale(values, k=" + i + "):\n"
+                    + "    return [value * k for value in values]\n\n\nprint(scale([1, 2, 3]))\n");
+        }
         base = dir.resolve("base");
         List<String> corpus = new ArrayList<>();
         for (int i = 0; i < 40; i++) {
@@ -109,8 +116,8 @@ class TrainerIT {
         try (KafkaProducer<String, String> producer = producer(); KafkaConsumer<String, String> consumer = consumer()) {
             consumer.subscribe(List.of(Topics.CHECKPOINTS));
             ConfigurableApplicationContext first = trainer(port);
-            send(producer, Topics.ITERATIONS, "it", new IterationPlan("it", 1, FeedbackMode.TEXTUAL, base.toString(),
-                    SAMPLES, 2, 4, 1e-3, 0, 16));
+            // One plain-code step after each LETI step, from a corpus of .py files cut into 16-token blocks.
+            send(producer, Topics.ITERATIONS, "it", plan("it", 1, 0, null, 2, 1, corpus.toString(), List.of()));
             for (int sample = 0; sample < SAMPLES; sample++) {
                 send(producer, Topics.RESULTS, "t" + sample, result(1, sample, Purpose.TRAIN));
                 if (sample < 3) { // re-deliveries and evaluation samples change nothing
@@ -118,8 +125,9 @@ class TrainerIT {
                     send(producer, Topics.RESULTS, "t" + sample, result(1, sample, Purpose.EVAL_GOOD));
                 }
             }
-            CheckpointAnnouncement announced = awaitAnnouncement(consumer, 1);
-            assertThat(announced.steps()).isEqualTo(2 * (SAMPLES / 4));
+            CheckpointAnnouncement announced = awaitAnnouncement(consumer, "it", 1);
+            assertThat(announced.error()).isNull();
+            assertThat(announced.steps()).as("LETI and plain-code steps, one to one").isEqualTo(2 * 2 * (SAMPLES / 4));
             assertThat(announced.loss()).isFinite();
             assertThat(announced.files()).containsKeys("model.safetensors", "config.json", "tokenizer.json", AdamW.FILE);
             for (Map.Entry<String, String> file : announced.files().entrySet()) {
@@ -133,8 +141,9 @@ class TrainerIT {
                     .isEqualTo(304);
 
             // Iteration 2: half the results, then the trainer dies; a new process gets the rest.
-            send(producer, Topics.ITERATIONS, "it", new IterationPlan("it", 2, FeedbackMode.TEXTUAL, base.toString(),
-                    SAMPLES, 1, 4, 1e-3, 0, 16));
+            // Sampled from iteration 1's checkpoint, named by its digest: the trainer continues from exactly it.
+            send(producer, Topics.ITERATIONS, "it", plan("it", 2, 1, CheckpointAnnouncement.digestOf(announced.files()), 1,
+                    0, null, List.of()));
             for (int sample = 0; sample < SAMPLES / 2; sample++) {
                 send(producer, Topics.RESULTS, "t" + sample, result(2, sample, Purpose.TRAIN));
             }
@@ -145,16 +154,16 @@ class TrainerIT {
                 for (int sample = SAMPLES / 2 - 1; sample < SAMPLES; sample++) { // one overlap: a duplicate
                     send(producer, Topics.RESULTS, "t" + sample, result(2, sample, Purpose.TRAIN));
                 }
-                CheckpointAnnouncement next = awaitAnnouncement(consumer, 2);
+                CheckpointAnnouncement next = awaitAnnouncement(consumer, "it", 2);
                 assertThat(next.steps()).isEqualTo(SAMPLES / 4);
-                // 6 + 3 optimizer updates, fewer only if an update was skipped for a non-finite gradient (see LmTrainer)
+                // 12 + 3 optimizer updates, fewer only if an update was skipped for a non-finite gradient (see
+                // LmTrainer): one optimizer across the run
                 long optimizerSteps = Jsonl.MAPPER.readTree(fetch(URI.create(next.uri() + "/trainer_state.json")))
                         .get("step").asLong();
-                assertThat(optimizerSteps).isBetween(7L, 9L);
+                assertThat(optimizerSteps).isBetween(13L, 15L);
 
                 // A restarted generator re-sends an iteration trained already: nothing is journaled or trained again.
-                send(producer, Topics.ITERATIONS, "it", new IterationPlan("it", 1, FeedbackMode.TEXTUAL, base.toString(),
-                        SAMPLES, 2, 4, 1e-3, 0, 16));
+                send(producer, Topics.ITERATIONS, "it", plan("it", 1, 0, null, 2, 1, corpus.toString(), List.of()));
                 for (int sample = 0; sample < SAMPLES; sample++) {
                     send(producer, Topics.RESULTS, "t" + sample, result(1, sample, Purpose.TRAIN));
                 }
@@ -170,6 +179,38 @@ class TrainerIT {
         }
     }
 
+    /**
+     * Plans no trainer may train are refused as they arrive, with the reason, before any of their samples: a
+     * regularization corpus that is a task file, one holding a reference solution of the run's tasks, none at all,
+     * and a checkpoint to continue from that the store does not have.
+     */
+    @Test
+    void refusesPlansItCannotTrainAndSaysWhy() throws Exception {
+        Path taskFile = dir.resolve("tasks.jsonl");
+        String solution = "def add(x):\n    y = x\n    y = y + 1\n    return y\n";
+        Files.writeString(taskFile, Jsonl.MAPPER.writeValueAsString(Map.of("task_id", 1, "text", "Add one.",
+                "code", solution, "test_list", List.of("assert add(1) == 2"))) + "\n");
+        Path leaky = dir.resolve("leaky.jsonl");
+        Files.writeString(leaky, Jsonl.MAPPER.writeValueAsString(Map.of("content", "import os\n\n" + solution
+                + "\nprint(add(2))\n")) + "\n");
+        List<String> excluded = List.of(ProgramFingerprints.of(solution));
+        int port = freePort();
+        try (KafkaProducer<String, String> producer = producer(); KafkaConsumer<String, String> consumer = consumer();
+             ConfigurableApplicationContext trainer = trainer(port)) {
+            consumer.subscribe(List.of(Topics.CHECKPOINTS));
+            send(producer, Topics.ITERATIONS, "task-file", plan("task-file", 1, 0, null, 1, 1, taskFile.toString(), excluded));
+            send(producer, Topics.ITERATIONS, "leaky", plan("leaky", 1, 0, null, 1, 1, leaky.toString(), excluded));
+            send(producer, Topics.ITERATIONS, "none", plan("none", 1, 0, null, 1, 1, null, excluded));
+            send(producer, Topics.ITERATIONS, "lost", plan("lost", 4, 3, "0".repeat(64), 1, 0, null, excluded));
+            assertThat(awaitAnnouncement(consumer, "task-file", 1).error()).contains("is a task file", "\"task_id\"");
+            assertThat(awaitAnnouncement(consumer, "leaky", 1).error())
+                    .contains("contains 1 reference solution(s) of the run's task or evaluation files", "ground truth");
+            assertThat(awaitAnnouncement(consumer, "none", 1).error()).contains("names no regularization corpus");
+            assertThat(awaitAnnouncement(consumer, "lost", 4).error())
+                    .contains("sampled from iteration 3's checkpoint", "break the run's lineage");
+        }
+    }
+
     @Test
     void refusesToStartOnAnInvalidSettingAndNamesIt() {
         Throwable failure = org.assertj.core.api.Assertions.catchThrowable(() -> new SpringApplicationBuilder(
@@ -182,18 +223,24 @@ class TrainerIT {
         assertThat(messages.toString()).contains("leti.trainer").contains("publicUrl");
     }
 
-    private static CheckpointAnnouncement awaitAnnouncement(KafkaConsumer<String, String> consumer, int iteration) {
-        CheckpointAnnouncement[] found = new CheckpointAnnouncement[1];
+    private static IterationPlan plan(String run, int iteration, int sampledFrom, String digest, int epochs,
+            int regularization, String corpus, List<String> excluded) {
+        return new IterationPlan(run, iteration, FeedbackMode.TEXTUAL, base.toString(), sampledFrom, digest, SAMPLES,
+                epochs, 4, 1e-3, regularization, corpus, 16, excluded, 16);
+    }
+
+    private static final Map<String, CheckpointAnnouncement> SEEN = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private static CheckpointAnnouncement awaitAnnouncement(KafkaConsumer<String, String> consumer, String run,
+            int iteration) {
         await().atMost(Duration.ofSeconds(120)).until(() -> {
             for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(500))) {
                 CheckpointAnnouncement announcement = Jsonl.MAPPER.readValue(record.value(), CheckpointAnnouncement.class);
-                if (announcement.iteration() == iteration) {
-                    found[0] = announcement;
-                }
+                SEEN.put(announcement.runId() + "/" + announcement.iteration(), announcement);
             }
-            return found[0] != null;
+            return SEEN.containsKey(run + "/" + iteration);
         });
-        return found[0];
+        return SEEN.remove(run + "/" + iteration);
     }
 
     private static byte[] fetch(URI uri) throws Exception {

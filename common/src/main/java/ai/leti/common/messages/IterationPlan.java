@@ -1,5 +1,7 @@
 package ai.leti.common.messages;
 
+import java.util.List;
+
 import ai.leti.common.leti.FeedbackMode;
 
 /**
@@ -7,23 +9,41 @@ import ai.leti.common.leti.FeedbackMode;
  * exactly {@code trainingSamples} results of this run and iteration (purpose TRAIN), then fine-tunes the
  * checkpoint it names and announces the next one.
  *
- * @param checkpoint        the checkpoint sampled from (a directory URI the trainer can read)
- * @param trainingSamples   results to wait for before training
- * @param epochs            passes over the iteration's training texts
- * @param batchSize         sequences per optimizer step
- * @param learningRate      AdamW learning rate
- * @param regularization    plain-code steps per LETI step (1 = the paper's 1:1 alternation, 0 = none)
- * @param feedbackTokens    feedback is cut to its last this many tokens (0 = whole)
+ * @param checkpoint         the checkpoint the samples came from: the run's base model (a directory the trainer
+ *                           can read) when {@code checkpointIteration} is 0, else that iteration's checkpoint URI
+ * @param checkpointIteration the iteration whose checkpoint was sampled (0: the base model). The trainer
+ *                           continues from exactly that checkpoint and its optimizer state, or fails the run
+ * @param checkpointDigest   {@link CheckpointAnnouncement#digestOf} of that checkpoint's files (null for the base)
+ * @param trainingSamples    results to wait for before training
+ * @param epochs             passes over the iteration's training texts
+ * @param batchSize          sequences per optimizer step
+ * @param learningRate       AdamW learning rate
+ * @param regularization     plain-code steps per LETI step (1 = the paper's 1:1 alternation, 0 = none)
+ * @param regularizationCorpus the trainer's plain-code corpus (a directory of .py files, JSONL with a
+ *                           {@code content} field, or {@code stdlib}); required when {@code regularization} > 0
+ * @param regularizationBlockTokens tokens per plain-code block (the corpus is concatenated and cut into these)
+ * @param excludedPrograms   fingerprints ({@link ai.leti.common.tasks.ProgramFingerprints}) of every reference
+ *                           solution in the run's task and evaluation files: a corpus containing one is refused
+ * @param feedbackTokens     feedback is cut to its last this many tokens (0 = whole)
  */
 public record IterationPlan(
         String runId,
         int iteration,
         FeedbackMode mode,
         String checkpoint,
+        int checkpointIteration,
+        String checkpointDigest,
         int trainingSamples,
         int epochs,
         int batchSize,
         double learningRate,
         int regularization,
+        String regularizationCorpus,
+        int regularizationBlockTokens,
+        List<String> excludedPrograms,
         int feedbackTokens) {
+
+    public IterationPlan {
+        excludedPrograms = excludedPrograms == null ? List.of() : List.copyOf(excludedPrograms);
+    }
 }

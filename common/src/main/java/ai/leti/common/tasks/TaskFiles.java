@@ -61,7 +61,11 @@ public final class TaskFiles {
         Jsonl.write(file, tasks.stream().map(TaskFiles::row).toList());
     }
 
-    /** A generated task set: {@code pretrain.jsonl}, {@code train.jsonl} and {@code heldout.jsonl} in {@code directory}. */
+    /**
+     * A generated task set: {@code pretrain.jsonl}, {@code train.jsonl} and {@code heldout.jsonl} in
+     * {@code directory}, and {@code pretrain-code.jsonl}: the pre-training programs as plain code (a {@code content}
+     * field per line), the regularization corpus of runs on this set. It shares no program with the other splits.
+     */
     public static void writeSplits(Path directory, List<? extends Task> pretrain, List<? extends Task> train,
             List<? extends Task> heldOut) {
         try {
@@ -72,7 +76,12 @@ public final class TaskFiles {
         write(directory.resolve("pretrain.jsonl"), pretrain);
         write(directory.resolve("train.jsonl"), train);
         write(directory.resolve("heldout.jsonl"), heldOut);
+        Jsonl.write(directory.resolve(PLAIN_CODE), pretrain.stream()
+                .map(task -> Map.of("content", task.prompt() + task.referenceCompletion())).toList());
     }
+
+    /** The plain-code file {@link #writeSplits} writes beside the splits. */
+    public static final String PLAIN_CODE = "pretrain-code.jsonl";
 
     private static Map<String, Object> row(Task task) {
         Map<String, Object> row = new LinkedHashMap<>();

@@ -15,7 +15,13 @@ import ai.leti.common.leti.FeedbackMode;
  * checkpoint from the same path, a shared volume in Kubernetes).
  *
  * @param split              {@code all}, or an MBPP split ({@code train}, {@code test}, {@code validation})
- * @param regularizationRatio plain-code steps per LETI step (the trainer's corpus); 0 for none
+ * @param regularizationRatio plain-code steps per LETI step; 0 for none
+ * @param regularizationCorpus the plain code of those steps, as the trainer sees it: a directory of .py files, a
+ *                           JSONL file with a {@code content} field per line (The Stack's convention), or
+ *                           {@code stdlib} (the trainer's Python standard library); never a task file. Required
+ *                           when {@code regularizationRatio} > 0; the trainer refuses one that holds any reference
+ *                           solution of this run's task or evaluation files, and the run fails with its reason
+ * @param regularizationBlockTokens tokens per plain-code block (absent: 256)
  * @param evaluationEvery    evaluate after every this many iterations (and always after the last)
  */
 public record RunRequest(
@@ -33,6 +39,8 @@ public record RunRequest(
         @Min(1) @Max(1024) int batchSize,
         @DecimalMin(value = "0.0", inclusive = false) @DecimalMax("1.0") double learningRate,
         @Min(0) @Max(8) int regularizationRatio,
+        String regularizationCorpus,
+        @Min(16) @Max(4096) Integer regularizationBlockTokens,
         @Min(0) @Max(4096) int feedbackTokens,
         String evaluationFile,
         @NotNull @Pattern(regexp = "all|train|test|validation", message = "all, train, test or validation") String evaluationSplit,

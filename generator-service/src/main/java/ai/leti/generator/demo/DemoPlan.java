@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 
 import ai.leti.common.json.Jsonl;
+import ai.leti.common.tasks.TaskFiles;
 
 /**
  * What the demo runs: the CPU recipe of {@code shared/docs/leti-method.md} (8 samples per task at temperature 1.0,
@@ -45,6 +46,9 @@ record DemoPlan(String task, List<String> modes, int iterations, int samplesPerT
         request.put("batchSize", 16);
         request.put("learningRate", 3e-4);
         request.put("regularizationRatio", 1);
+        // plain code, never a task file: the pre-training programs (no program of the run's train or held-out tasks)
+        request.put("regularizationCorpus", tasks.resolve(TaskFiles.PLAIN_CODE).toAbsolutePath().toString());
+        request.put("regularizationBlockTokens", 96);
         request.put("feedbackTokens", 60);
         request.put("evaluationFile", tasks.resolve("heldout.jsonl").toAbsolutePath().toString());
         request.put("evaluationSplit", "all");

@@ -7,6 +7,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -72,6 +73,11 @@ public final class LetiRun implements Runnable {
     private volatile Stage stage = Stage.CREATED;
     private volatile int iteration;
     private volatile String checkpoint;
+    /** Digest of the loaded checkpoint's files (null: the base model); the next plan names it. */
+    private volatile String checkpointDigest;
+    /** Why the trainer refused this run's plan, once it has. */
+    private volatile String trainerRefusal;
+    private final List<String> excludedPrograms;
     private volatile String problem;
     private volatile boolean stopRequested;
     private long gradientSteps;
@@ -82,12 +88,18 @@ public final class LetiRun implements Runnable {
     /** A restart found this run's samples of {@code iteration} published already (then only its checkpoint is awaited). */
     private boolean resumedPublished;
 
-    public LetiRun(String id, RunRequest request, List<Task> tasks, List<Task> evaluationTasks, CandidateSink sink,
-            CheckpointFetcher fetcher, GeneratorProperties properties, GeneratorMetrics metrics) {
+    /**
+     * @param excludedPrograms fingerprints of every reference solution of the run's task and evaluation files: the
+     *                         trainer refuses a regularization corpus that contains one
+     */
+    public LetiRun(String id, RunRequest request, List<Task> tasks, List<Task> evaluationTasks,
+            Set<String> excludedPrograms, CandidateSink sink, CheckpointFetcher fetcher, GeneratorProperties properties,
+            GeneratorMetrics metrics) {
         this.id = id;
         this.request = request;
         this.tasks = tasks;
         this.evaluationTasks = evaluationTasks;
+        this.excludedPrograms = List.copyOf(excludedPrograms);
         this.sink = sink;
         this.fetcher = fetcher;
         this.properties = properties;
@@ -97,14 +109,16 @@ public final class LetiRun implements Runnable {
     }
 
     /** A run a previous process saved; {@link #run()} goes on from where it was. */
-    static LetiRun resumed(SavedRun saved, List<Task> tasks, List<Task> evaluationTasks, CandidateSink sink,
-            CheckpointFetcher fetcher, GeneratorProperties properties, GeneratorMetrics metrics) {
-        LetiRun run = new LetiRun(saved.id(), saved.request(), tasks, evaluationTasks, sink, fetcher, properties, metrics);
+    static LetiRun resumed(SavedRun saved, List<Task> tasks, List<Task> evaluationTasks, Set<String> excludedPrograms,
+            CandidateSink sink, CheckpointFetcher fetcher, GeneratorProperties properties, GeneratorMetrics metrics) {
+        LetiRun run = new LetiRun(saved.id(), saved.request(), tasks, evaluationTasks, excludedPrograms, sink, fetcher,
+                properties, metrics);
         run.stage = Stage.valueOf(saved.stage());
         run.iteration = saved.iteration();
         run.completed = saved.completed();
         run.evaluated = saved.evaluated();
         run.checkpoint = saved.checkpoint();
+        run.checkpointDigest = saved.checkpointDigest();
         run.modelPath = saved.modelPath();
         run.gradientSteps = saved.gradientSteps();
         run.evaluations.addAll(saved.evaluations());
@@ -117,8 +131,8 @@ public final class LetiRun implements Runnable {
 
     /** Writes what a restart needs (see {@link SavedRun}). */
     private void save() {
-        new SavedRun(id, request, stage.name(), iteration, completed, evaluated, checkpoint, modelPath, gradientSteps,
-                List.copyOf(evaluations), List.copyOf(timeline), problem).save(properties.state());
+        new SavedRun(id, request, stage.name(), iteration, completed, evaluated, checkpoint, checkpointDigest, modelPath,
+                gradientSteps, List.copyOf(evaluations), List.copyOf(timeline), problem).save(properties.state());
     }
 
     private void enter(Stage next) {
@@ -158,6 +172,9 @@ public final class LetiRun implements Runnable {
     }
 
     public void onCheckpoint(CheckpointAnnouncement announcement) {
+        if (announcement.error() != null) {
+            trainerRefusal = "the trainer refused iteration " + announcement.iteration() + ": " + announcement.error();
+        }
         checkpoints.computeIfAbsent(announcement.iteration(), i -> new CompletableFuture<>()).complete(announcement);
     }
 
@@ -194,9 +211,12 @@ public final class LetiRun implements Runnable {
                     boolean reference = request.mode() == FeedbackMode.REFERENCE;
                     int samples = reference ? 1 : request.samplesPerTask();
                     // A re-sent plan (after a restart) is ignored by the trainer, as are candidates it has seen.
-                    sink.plan(new IterationPlan(id, next, request.mode(), request.model(), tasks.size() * samples,
-                            request.epochs(), request.batchSize(), request.learningRate(), request.regularizationRatio(),
-                            request.feedbackTokens()));
+                    // The plan names the checkpoint these samples come from: the trainer continues from exactly it.
+                    sink.plan(new IterationPlan(id, next, request.mode(), checkpoint, completed, checkpointDigest,
+                            tasks.size() * samples, request.epochs(), request.batchSize(), request.learningRate(),
+                            request.regularizationRatio(), request.regularizationCorpus(),
+                            request.regularizationBlockTokens() == null ? 0 : request.regularizationBlockTokens(),
+                            excludedPrograms, request.feedbackTokens()));
                     if (reference) {
                         for (Task task : tasks) { // the paper's ground-truth baseline: no sampling
                             publish(Purpose.TRAIN, task, 0, task.referenceCompletion());
@@ -221,6 +241,7 @@ public final class LetiRun implements Runnable {
                 model = fresh; // every later sample comes from the new checkpoint
                 previous.close();
                 checkpoint = announcement.uri();
+                checkpointDigest = CheckpointAnnouncement.digestOf(announcement.files());
                 modelPath = fetched.toString();
                 completed = next;
                 evaluated = false;
@@ -285,7 +306,11 @@ public final class LetiRun implements Runnable {
                 throw new StoppedException();
             }
             try {
-                return future.get(200, TimeUnit.MILLISECONDS);
+                CheckpointAnnouncement announcement = future.get(200, TimeUnit.MILLISECONDS);
+                if (announcement.error() != null) {
+                    throw new IllegalStateException(trainerRefusal);
+                }
+                return announcement;
             } catch (TimeoutException e) {
                 if (System.nanoTime() > deadline) {
                     throw new TimeoutException("no checkpoint for iteration " + wanted + " within " + properties.waitTimeout());
@@ -299,6 +324,9 @@ public final class LetiRun implements Runnable {
         while (!condition.getAsBoolean()) {
             if (stopRequested) {
                 throw new StoppedException();
+            }
+            if (trainerRefusal != null) {
+                throw new IllegalStateException(trainerRefusal);
             }
             if (System.nanoTime() > deadline) {
                 throw new TimeoutException("timed out after " + properties.waitTimeout() + " waiting for " + what);

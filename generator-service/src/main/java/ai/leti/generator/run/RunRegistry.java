@@ -4,9 +4,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -20,6 +22,7 @@ import org.springframework.stereotype.Component;
 import ai.leti.common.messages.CheckpointAnnouncement;
 import ai.leti.common.messages.ExecutionResult;
 import ai.leti.common.tasks.MbppSplit;
+import ai.leti.common.tasks.ProgramFingerprints;
 import ai.leti.common.tasks.Task;
 import ai.leti.common.tasks.TaskFiles;
 import ai.leti.generator.api.RunRequest;
@@ -64,14 +67,16 @@ public class RunRegistry implements AutoCloseable {
                 List<Task> tasks = tasks("taskFile", saved.request().taskFile(), saved.request().split());
                 List<Task> evaluationTasks = tasks("evaluationFile", evaluationFile(saved.request()),
                         saved.request().evaluationSplit());
-                runs.put(saved.id(), LetiRun.resumed(saved, tasks, evaluationTasks, sink, fetcher, properties, metrics));
+                runs.put(saved.id(), LetiRun.resumed(saved, tasks, evaluationTasks, excludedPrograms(saved.request()),
+                        sink, fetcher, properties, metrics));
             } catch (InvalidRunException e) {
                 log.error("saved run {} cannot go on: {}", saved.id(), e.getMessage());
                 SavedRun failed = new SavedRun(saved.id(), saved.request(), "FAILED", saved.iteration(), saved.completed(),
-                        saved.evaluated(), saved.checkpoint(), saved.modelPath(), saved.gradientSteps(), saved.evaluations(),
-                        saved.timeline(), "after a restart: " + e.getMessage());
+                        saved.evaluated(), saved.checkpoint(), saved.checkpointDigest(), saved.modelPath(),
+                        saved.gradientSteps(), saved.evaluations(), saved.timeline(), "after a restart: " + e.getMessage());
                 failed.save(properties.state());
-                runs.put(saved.id(), LetiRun.resumed(failed, List.of(), List.of(), sink, fetcher, properties, metrics));
+                runs.put(saved.id(), LetiRun.resumed(failed, List.of(), List.of(), Set.of(), sink, fetcher, properties,
+                        metrics));
             }
         }
         unreadable.forEach(problem -> log.error("cannot read a saved run: {}", problem));
@@ -100,10 +105,43 @@ public class RunRegistry implements AutoCloseable {
         }
         List<Task> tasks = tasks("taskFile", request.taskFile(), request.split());
         List<Task> evaluationTasks = tasks("evaluationFile", evaluationFile(request), request.evaluationSplit());
+        checkCorpus(request);
         String id = request.name() + "-" + Long.toString(Instant.now().toEpochMilli(), 36);
-        LetiRun run = new LetiRun(id, request, tasks, evaluationTasks, sink, fetcher, properties, metrics);
+        LetiRun run = new LetiRun(id, request, tasks, evaluationTasks, excludedPrograms(request), sink, fetcher,
+                properties, metrics);
         runs.put(id, run);
         return run;
+    }
+
+    /**
+     * Regularization needs a corpus of plain code, and never the run's own task or evaluation file. Whether the
+     * corpus holds any of their solutions only the trainer can tell (it reads the corpus): it refuses the plan,
+     * and the run fails with its reason.
+     */
+    static void checkCorpus(RunRequest request) {
+        String corpus = request.regularizationCorpus();
+        if (request.regularizationRatio() > 0 && (corpus == null || corpus.isBlank())) {
+            throw new InvalidRunException("regularizationCorpus", "required when regularizationRatio > 0: a directory"
+                    + " of .py files, a JSONL file with a \"content\" field per line, or stdlib (the trainer's Python"
+                    + " standard library); never a task file. regularizationRatio 0 trains without");
+        }
+        if (corpus != null && !corpus.equals("stdlib")) {
+            for (String file : List.of(request.taskFile(), evaluationFile(request))) {
+                if (Path.of(corpus).toAbsolutePath().normalize().equals(Path.of(file).toAbsolutePath().normalize())) {
+                    throw new InvalidRunException("regularizationCorpus", "is this run's task or evaluation file "
+                            + file + ": its reference solutions are ground truth");
+                }
+            }
+        }
+    }
+
+    /** Fingerprints of every reference solution in the run's task and evaluation files, whole files (all splits). */
+    private static Set<String> excludedPrograms(RunRequest request) {
+        Set<String> fingerprints = new LinkedHashSet<>();
+        for (String file : new LinkedHashSet<>(List.of(request.taskFile(), evaluationFile(request)))) {
+            fingerprints.addAll(ProgramFingerprints.ofReferences(TaskFiles.read(Path.of(file)).values()));
+        }
+        return fingerprints;
     }
 
     private static List<Task> tasks(String field, String file, String split) {

@@ -23,11 +23,13 @@ import ai.leti.generator.api.RunRequest;
  * @param iteration  the iteration the stage belongs to
  * @param completed  the last iteration whose checkpoint the run loaded (0: the base model)
  * @param evaluated  whether the work after loading {@code completed} (its evaluation) is done
+ * @param checkpointDigest {@link ai.leti.common.messages.CheckpointAnnouncement#digestOf} of the checkpoint of
+ *                   {@code completed} (null for the base model): the plan names it, so the trainer continues from it
  * @param modelPath  where the checkpoint of {@code completed} lies on this machine
  */
 public record SavedRun(String id, RunRequest request, String stage, int iteration, int completed, boolean evaluated,
-        String checkpoint, String modelPath, long gradientSteps, List<RunStatus.Evaluation> evaluations,
-        List<RunStatus.IterationStats> timeline, String problem) {
+        String checkpoint, String checkpointDigest, String modelPath, long gradientSteps,
+        List<RunStatus.Evaluation> evaluations, List<RunStatus.IterationStats> timeline, String problem) {
 
     static final String FILE = "run.json";
 

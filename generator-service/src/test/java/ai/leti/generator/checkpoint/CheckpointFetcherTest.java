@@ -37,7 +37,7 @@ class CheckpointFetcherTest {
         Path source = published("weights");
         CheckpointAnnouncement announcement = new CheckpointAnnouncement("run", 1, source.toUri().toString(),
                 Map.of("model.safetensors", sha256(source.resolve("model.safetensors")),
-                        "config.json", sha256(source.resolve("config.json"))), 30, 1.0, 2, 0.5);
+                        "config.json", sha256(source.resolve("config.json"))), 30, 1.0, 2, 0.5, null);
         Path fetched = new CheckpointFetcher().fetch(announcement, dir.resolve("generator/iteration-1"));
         assertThat(Files.readString(fetched.resolve("model.safetensors"))).isEqualTo("weights");
         assertThat(fetched.resolve("config.json")).exists();
@@ -49,7 +49,7 @@ class CheckpointFetcherTest {
         String honest = sha256(source.resolve("model.safetensors"));
         Files.writeString(source.resolve("model.safetensors"), "tampered"); // corrupted after the announcement
         CheckpointAnnouncement announcement = new CheckpointAnnouncement("run", 1, source.toUri().toString(),
-                Map.of("model.safetensors", honest), 7, 1.0, 2, 0.5);
+                Map.of("model.safetensors", honest), 7, 1.0, 2, 0.5, null);
         Path target = dir.resolve("generator/iteration-1");
         assertThatThrownBy(() -> new CheckpointFetcher().fetch(announcement, target))
                 .isInstanceOf(IOException.class).hasMessageContaining("model.safetensors").hasMessageContaining(honest);
@@ -60,10 +60,10 @@ class CheckpointFetcherTest {
     void refusesAnAnnouncementWithoutWeightsOrWithUnsafeNames() throws Exception {
         Path source = published("weights");
         assertThatThrownBy(() -> new CheckpointFetcher().fetch(new CheckpointAnnouncement("run", 1,
-                source.toUri().toString(), Map.of("config.json", "00"), 1, 1.0, 1, 0.1), dir.resolve("a")))
+                source.toUri().toString(), Map.of("config.json", "00"), 1, 1.0, 1, 0.1, null), dir.resolve("a")))
                 .hasMessageContaining("no model.safetensors");
         assertThatThrownBy(() -> new CheckpointFetcher().fetch(new CheckpointAnnouncement("run", 1,
-                source.toUri().toString(), Map.of("model.safetensors", "00", "../../etc/passwd", "00"), 1, 1.0, 1, 0.1),
+                source.toUri().toString(), Map.of("model.safetensors", "00", "../../etc/passwd", "00"), 1, 1.0, 1, 0.1, null),
                 dir.resolve("b"))).hasMessageContaining("refusing file name");
     }
 }

@@ -14,8 +14,6 @@ import org.springframework.validation.annotation.Validated;
  *
  * @param store                 where checkpoints and the per-iteration journals live (a volume in Kubernetes)
  * @param publicUrl             base URL under which this service's {@code /checkpoints} are reachable by the generator
- * @param regularizationCorpus  task file (MBPP or HumanEval JSONL) whose reference programs are the plain code of
- *                              the regularization steps; none means no regularization steps
  * @param device                DJL device: {@code cpu} or {@code gpu}
  */
 @Validated
@@ -23,7 +21,6 @@ import org.springframework.validation.annotation.Validated;
 public record TrainerProperties(
         @NotNull Path store,
         @NotBlank String publicUrl,
-        Path regularizationCorpus,
         @NotBlank @DefaultValue("cpu") String device,
         @DefaultValue("0") long seed) {
 }

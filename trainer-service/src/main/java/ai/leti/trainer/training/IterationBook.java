@@ -53,6 +53,7 @@ public class IterationBook {
     private final CheckpointStore store;
     private final Map<String, Iteration> iterations = new LinkedHashMap<>();
     private Consumer<Iteration> ready = iteration -> { };
+    private Consumer<IterationPlan> planned = plan -> { };
 
     public IterationBook(CheckpointStore store) {
         this.store = store;
@@ -61,6 +62,11 @@ public class IterationBook {
     /** Where complete iterations go (the training worker). */
     public synchronized void onReady(Consumer<Iteration> consumer) {
         this.ready = consumer;
+    }
+
+    /** Who hears of each new plan as it arrives (the training worker, which checks it before any result is in). */
+    public synchronized void onPlan(Consumer<IterationPlan> consumer) {
+        this.planned = consumer;
     }
 
     /** Replays the journals of iterations that have no checkpoint yet: what a restart had collected. */
@@ -104,6 +110,7 @@ public class IterationBook {
         iteration.plan = plan;
         if (journal) {
             append(plan.runId(), plan.iteration(), Map.of("plan", plan));
+            planned.accept(plan);
         }
         handOverIfComplete(iteration);
     }

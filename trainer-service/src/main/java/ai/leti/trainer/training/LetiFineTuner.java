@@ -12,6 +12,7 @@ import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Random;
+import java.util.Set;
 import java.util.stream.Collectors;
 
 import org.slf4j.Logger;
@@ -24,8 +25,6 @@ import ai.leti.common.leti.LetiFormat;
 import ai.leti.common.messages.ErrorCategory;
 import ai.leti.common.messages.ExecutionResult;
 import ai.leti.common.messages.IterationPlan;
-import ai.leti.common.tasks.Task;
-import ai.leti.common.tasks.TaskFiles;
 import ai.leti.model.CausalLm;
 import ai.leti.model.Models;
 import ai.leti.model.tokenizer.LetiTokenizer;
@@ -40,7 +39,7 @@ import ai.leti.trainer.metrics.TrainerMetrics;
  * One LETI iteration's fine-tuning: every executed program becomes a training text in the run's mode (reward
  * token, and for failures in textual mode the interpreter's feedback cut to its last tokens), the model trains
  * the planned epochs with the plain causal-LM loss over every non-padding token, optionally alternating with
- * steps on plain code, and the result is written as a checkpoint directory with its optimizer state.
+ * steps on plain code ({@link RegularizationCorpus}: blocks of generic Python, never a task's solution), and the result is written as a checkpoint directory with its optimizer state.
  */
 @Component
 public class LetiFineTuner {
@@ -56,9 +55,14 @@ public class LetiFineTuner {
     public record Outcome(double loss, int steps, int sequences, String candidates, long tokens, double seconds) {
     }
 
+    /** Tokens per plain-code block when a plan does not say. */
+    static final int DEFAULT_BLOCK_TOKENS = 256;
+
     private final TrainerProperties properties;
     private final TrainerMetrics metrics;
-    private List<Task> regularizationTasks;
+    private String corpusKey;
+    private RegularizationCorpus corpus;
+    private List<int[]> blocks;
 
     public LetiFineTuner(TrainerProperties properties, TrainerMetrics metrics) {
         this.properties = properties;
@@ -75,7 +79,7 @@ public class LetiFineTuner {
                     sequences.add(encode(tokenizer, plan, result));
                 }
             }
-            List<int[]> plainCode = plan.regularization() > 0 ? regularization(tokenizer) : List.of();
+            List<int[]> plainCode = plan.regularization() > 0 ? regularization(plan, tokenizer) : List.of();
             TrainingSettings settings = new TrainingSettings(LearningRateSchedule.constant(plan.learningRate()), 0.01,
                     plan.batchSize(), 1, 1.0, Math.max(0, tokenizer.endOfText()));
             Random random = new Random(properties.seed() * 31 + plan.iteration());
@@ -151,19 +155,35 @@ public class LetiFineTuner {
         return batches;
     }
 
-    private synchronized List<int[]> regularization(LetiTokenizer tokenizer) {
-        if (properties.regularizationCorpus() == null) {
-            log.warn("the plan asks for regularization steps but leti.trainer.regularization-corpus is not set; none taken");
-            return List.of();
+    /**
+     * The plan's plain-code corpus, read and checked against the run's reference solutions (once per corpus and
+     * run); null when the plan takes no regularization steps.
+     *
+     * @throws PlanRefused when it names none, cannot be read, is a task file or contains a reference solution
+     */
+    public synchronized RegularizationCorpus corpus(IterationPlan plan) {
+        if (plan.regularization() <= 0) {
+            return null;
         }
-        if (regularizationTasks == null) {
-            regularizationTasks = new ArrayList<>(TaskFiles.read(properties.regularizationCorpus()).values());
+        String key = plan.runId() + "\n" + plan.regularizationCorpus();
+        if (!key.equals(corpusKey)) {
+            corpus = RegularizationCorpus.read(plan.regularizationCorpus(), Set.copyOf(plan.excludedPrograms()));
+            corpusKey = key;
+            blocks = null;
+            log.info("run {}: regularization corpus {}, checked against {} reference solutions of its tasks",
+                    plan.runId(), corpus, plan.excludedPrograms().size());
         }
-        List<int[]> sequences = new ArrayList<>();
-        for (Task task : regularizationTasks) {
-            sequences.add(tokenizer.encodeDocument(task.prompt() + task.referenceCompletion()));
+        return corpus;
+    }
+
+    private synchronized List<int[]> regularization(IterationPlan plan, LetiTokenizer tokenizer) {
+        RegularizationCorpus plain = corpus(plan);
+        int blockTokens = plan.regularizationBlockTokens() > 0 ? plan.regularizationBlockTokens() : DEFAULT_BLOCK_TOKENS;
+        if (blocks == null || blocks.get(0).length != blockTokens) {
+            blocks = plain.blocks(tokenizer, blockTokens);
+            log.info("run {}: {} plain-code blocks of {} tokens", plan.runId(), blocks.size(), blockTokens);
         }
-        return sequences;
+        return blocks;
     }
 
     private static List<int[]> sample(List<int[]> sequences, int count, Random random) {

@@ -54,6 +54,7 @@ public class TrainingWorker implements AutoCloseable {
         this.properties = properties;
         this.metrics = metrics;
         book.onReady(iteration -> thread.submit(() -> train(iteration)));
+        book.onPlan(plan -> thread.submit(() -> check(plan)));
         book.recover(); // before the listeners start: what a previous process had collected
     }
 
@@ -73,12 +74,15 @@ public class TrainingWorker implements AutoCloseable {
             Map<String, String> digests = store.digests(checkpoint);
             String uri = properties.publicUrl().replaceAll("/+$", "") + "/checkpoints/" + plan.runId() + "/" + plan.iteration();
             announcements.send(Topics.CHECKPOINTS, plan.runId(), new CheckpointAnnouncement(plan.runId(), plan.iteration(),
-                    uri, digests, store.size(checkpoint), outcome.loss(), outcome.steps(), outcome.seconds()))
+                    uri, digests, store.size(checkpoint), outcome.loss(), outcome.steps(), outcome.seconds(), null))
                     .get(30, TimeUnit.SECONDS);
             metrics.checkpoint();
             book.done(plan.runId(), plan.iteration());
             log.info("run {} iteration {}: checkpoint {} announced (loss {}, {} steps, {} s)", plan.runId(),
                     plan.iteration(), uri, outcome.loss(), outcome.steps(), String.format("%.1f", outcome.seconds()));
+        } catch (PlanRefused e) {
+            refuse(plan, e);
+            book.done(plan.runId(), plan.iteration());
         } catch (Exception e) {
             metrics.failure();
             // The journal stays: a restart (or the next delivery of the plan) trains it again.
@@ -86,16 +90,67 @@ public class TrainingWorker implements AutoCloseable {
         }
     }
 
-    /** The previous iteration's checkpoint of this run if this trainer has it, else the plan's starting point. */
+    /**
+     * A plan that cannot be trained is refused as soon as it arrives, before its samples are even executed: the
+     * run fails at once with the reason. Anything else (an unreadable file that may yet appear) waits for training.
+     */
+    private void check(IterationPlan plan) {
+        try {
+            base(plan);
+            fineTuner.corpus(plan);
+        } catch (PlanRefused e) {
+            refuse(plan, e);
+        } catch (Exception e) {
+            log.warn("run {} iteration {}: plan not checked ahead of training: {}", plan.runId(), plan.iteration(),
+                    e.getMessage());
+        }
+    }
+
+    private void refuse(IterationPlan plan, PlanRefused e) {
+        metrics.failure();
+        log.error("run {} iteration {}: refused: {}", plan.runId(), plan.iteration(), e.getMessage());
+        try {
+            announcements.send(Topics.CHECKPOINTS, plan.runId(),
+                    CheckpointAnnouncement.failed(plan.runId(), plan.iteration(), e.getMessage())).get(30, TimeUnit.SECONDS);
+        } catch (Exception unsent) {
+            log.error("run {} iteration {}: the refusal could not be announced: {}", plan.runId(), plan.iteration(),
+                    unsent.getMessage());
+        }
+    }
+
+    /**
+     * Exactly the checkpoint the plan's samples came from: the base model for iteration 0's, else that
+     * iteration's checkpoint in this trainer's store, with the digest the generator verified, and with it the
+     * optimizer state saved beside it. Anything else would break the run's lineage: refused.
+     */
     private Path base(IterationPlan plan) {
-        if (plan.iteration() > 1 && store.exists(plan.runId(), plan.iteration() - 1)) {
-            return store.checkpoint(plan.runId(), plan.iteration() - 1);
+        int sampled = plan.checkpointIteration();
+        if (sampled == 0) {
+            String checkpoint = plan.checkpoint();
+            if (checkpoint == null || checkpoint.isBlank()) {
+                throw new PlanRefused("iteration " + plan.iteration() + "'s plan names no base model to start from");
+            }
+            Path path = checkpoint.startsWith("file:") ? Path.of(URI.create(checkpoint)) : Path.of(checkpoint);
+            if (!Files.isDirectory(path)) {
+                throw new PlanRefused("the base model " + path + " is not a directory on the trainer (a shared volume"
+                        + " in Kubernetes)");
+            }
+            return path;
         }
-        String checkpoint = plan.checkpoint();
-        if (checkpoint == null || checkpoint.isBlank()) {
-            throw new IllegalArgumentException("iteration plan names no checkpoint to start from");
+        if (!store.exists(plan.runId(), sampled)) {
+            throw new PlanRefused("iteration " + plan.iteration() + " was sampled from iteration " + sampled
+                    + "'s checkpoint, which this trainer's store does not have (" + store.checkpoint(plan.runId(), sampled)
+                    + "); starting over from the base model would break the run's lineage");
         }
-        return checkpoint.startsWith("file:") ? Path.of(URI.create(checkpoint)) : Path.of(checkpoint);
+        Path checkpoint = store.checkpoint(plan.runId(), sampled);
+        if (plan.checkpointDigest() != null) {
+            String digest = CheckpointAnnouncement.digestOf(store.digests(checkpoint));
+            if (!digest.equals(plan.checkpointDigest())) {
+                throw new PlanRefused("iteration " + plan.iteration() + " was sampled from a checkpoint of iteration "
+                        + sampled + " with digest " + plan.checkpointDigest() + ", but this trainer's is " + digest);
+            }
+        }
+        return checkpoint;
     }
 
     @Override
