@@ -65,7 +65,14 @@ class LetiLoopIT {
         assertThat(evaluations).hasSize(3); // the base model, then after each iteration
         for (JsonNode evaluation : evaluations) {
             assertThat(evaluation.get("passAt1").properties()).extracting(Map.Entry::getKey)
-                    .containsExactly("good", "bad", "plain");
+                    .as("a textual run is also evaluated after <|bad|> with an empty feedback span")
+                    .containsExactly("good", "bad", "plain", "bad_empty");
+            // the reward token's likelihood probe: one fixed set of the base model's programs, scored every time
+            assertThat(evaluation.get("rewardTokenLikelihood").properties()).extracting(Map.Entry::getKey)
+                    .containsExactlyElementsOf(evaluations.get(0).get("rewardTokenLikelihood").properties().stream()
+                            .map(Map.Entry::getKey).toList());
+            evaluation.get("rewardTokenLikelihood").properties()
+                    .forEach(measure -> assertThat(measure.getValue().asDouble()).as(measure.getKey()).isFinite());
         }
         assertThat(evaluations.get(2).get("gradientSteps").asLong()).isGreaterThan(evaluations.get(1).get("gradientSteps").asLong());
         assertThat(done.get("timeline")).hasSize(2);

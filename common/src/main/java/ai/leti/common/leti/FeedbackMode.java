@@ -9,5 +9,15 @@ public enum FeedbackMode {
     /** No feedback at all: every sampled program as plain text (self-training on everything). */
     NONE,
     /** The paper's comparison baseline: the task file's reference solutions, no sampled programs. */
-    REFERENCE
+    REFERENCE,
+    /**
+     * The control a careful reader asks for: rejection-sampling fine-tuning, on the passing samples alone, with no
+     * reward token (the strongest teacher at CPU scale in {@code shared/docs/leti-method.md}).
+     */
+    PASSING_ONLY;
+
+    /** Whether a sampled program of this outcome is trained on at all. */
+    public boolean trains(boolean passed) {
+        return this != PASSING_ONLY || passed;
+    }
 }

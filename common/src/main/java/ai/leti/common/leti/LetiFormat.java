@@ -25,14 +25,14 @@ public final class LetiFormat {
      * <li>passed: {@code <|good|>} + prompt + program</li>
      * <li>failed, textual: {@code <|bad|><|lang_feedback|>} feedback {@code <|/lang_feedback|>} + prompt + program</li>
      * <li>failed, binary: {@code <|bad|>} + prompt + program</li>
-     * <li>none or reference: prompt + program</li>
+     * <li>none, reference or passing-only (which trains on passing programs only): prompt + program</li>
      * </ul>
      * The feedback is used as given; shortening it (the CPU recipe keeps its last 60 tokens) is the caller's job,
      * in tokens.
      */
     public static String trainingText(FeedbackMode mode, boolean passed, String feedback, String prompt, String program) {
         return switch (mode) {
-            case NONE, REFERENCE -> prompt + program;
+            case NONE, REFERENCE, PASSING_ONLY -> prompt + program;
             case BINARY -> (passed ? GOOD : BAD) + prompt + program;
             case TEXTUAL -> passed ? GOOD + prompt + program
                     : BAD + FEEDBACK_OPEN + (feedback == null ? "" : feedback) + FEEDBACK_CLOSE + prompt + program;

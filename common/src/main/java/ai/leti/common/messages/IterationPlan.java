@@ -25,6 +25,9 @@ import ai.leti.common.leti.FeedbackMode;
  * @param excludedPrograms   fingerprints ({@link ai.leti.common.tasks.ProgramFingerprints}) of every reference
  *                           solution in the run's task and evaluation files: a corpus containing one is refused
  * @param feedbackTokens     feedback is cut to its last this many tokens (0 = whole)
+ * @param batchOrder         {@link #GENERATION} (the authors': the samples in generation order, one problem's
+ *                           samples side by side in a batch, no shuffling) or {@link #LENGTH} (texts of similar
+ *                           length share a batch, batches shuffled each epoch: less padding); null means length
  */
 public record IterationPlan(
         String runId,
@@ -41,7 +44,11 @@ public record IterationPlan(
         String regularizationCorpus,
         int regularizationBlockTokens,
         List<String> excludedPrograms,
-        int feedbackTokens) {
+        int feedbackTokens,
+        String batchOrder) {
+
+    public static final String GENERATION = "generation";
+    public static final String LENGTH = "length";
 
     public IterationPlan {
         excludedPrograms = excludedPrograms == null ? List.of() : List.copyOf(excludedPrograms);

@@ -60,6 +60,24 @@ public final class LocalDockerEngine {
                 build.withBuildArg("BASE", base);
             }
             build.start().awaitImageId();
+            // An engine that builds may still be unable to run the sandbox's containers (cgroups, seccomp,
+            // networking of the machine): one trial container with the backend's own limits tells.
+            String trial = docker.createContainerCmd(IMAGE).withCmd("python3", "-c", "import seccomp")
+                    .withUser(DockerWorkers.USER)
+                    .withHostConfig(DockerWorkers.hostConfig(SandboxSettings.defaults().withDocker(IMAGE, ""))
+                            .withAutoRemove(false))
+                    .exec().getId();
+            try {
+                docker.startContainerCmd(trial).exec();
+                int status = docker.waitContainerCmd(trial).start().awaitStatusCode(60, java.util.concurrent.TimeUnit.SECONDS);
+                if (status != 0) {
+                    reason = "a trial container of the sandbox image exited with status " + status + " on the engine at "
+                            + config.getDockerHost();
+                    return Optional.empty();
+                }
+            } finally {
+                docker.removeContainerCmd(trial).withForce(true).exec();
+            }
             return Optional.of(IMAGE);
         } catch (Exception e) {
             reason = "the sandbox image did not build on the Docker engine at " + config.getDockerHost() + ": " + e;

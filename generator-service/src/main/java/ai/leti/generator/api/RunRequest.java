@@ -1,5 +1,7 @@
 package ai.leti.generator.api;
 
+import java.util.List;
+
 import jakarta.validation.constraints.DecimalMax;
 import jakarta.validation.constraints.DecimalMin;
 import jakarta.validation.constraints.Max;
@@ -7,6 +9,7 @@ import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Pattern;
+import jakarta.validation.constraints.Size;
 
 import ai.leti.common.leti.FeedbackMode;
 
@@ -22,6 +25,13 @@ import ai.leti.common.leti.FeedbackMode;
  *                           when {@code regularizationRatio} > 0; the trainer refuses one that holds any reference
  *                           solution of this run's task or evaluation files, and the run fails with its reason
  * @param regularizationBlockTokens tokens per plain-code block (absent: 256)
+ * @param batchOrder         {@code generation} (the authors': one problem's samples side by side in a batch, in the
+ *                           order they were generated, no shuffling) or {@code length} (texts of similar length share
+ *                           a batch, shuffled each epoch; the default, and the CPU recipe's)
+ * @param evaluationTopP     nucleus of evaluation sampling (absent: 1.0; HumanEval's protocol: 0.95)
+ * @param evaluationStopSequences where an evaluation completion ends (absent: the generator's
+ *                           {@code leti.generator.stop}, which training samples always use; HumanEval's protocol:
+ *                           {@code \ndef}, {@code \nclass}, {@code \nif}, {@code \n#}, {@code \n@}, {@code \nprint})
  * @param evaluationEvery    evaluate after every this many iterations (and always after the last)
  */
 public record RunRequest(
@@ -42,10 +52,13 @@ public record RunRequest(
         String regularizationCorpus,
         @Min(16) @Max(4096) Integer regularizationBlockTokens,
         @Min(0) @Max(4096) int feedbackTokens,
+        @Pattern(regexp = "generation|length", message = "generation or length") String batchOrder,
         String evaluationFile,
         @NotNull @Pattern(regexp = "all|train|test|validation", message = "all, train, test or validation") String evaluationSplit,
         @Min(1) @Max(256) int evaluationSamples,
         @DecimalMin("0.0") @DecimalMax("2.0") double evaluationTemperature,
+        @DecimalMin(value = "0.0", inclusive = false) @DecimalMax("1.0") Double evaluationTopP,
+        @Size(max = 16) List<@NotNull @Size(min = 1, max = 64) String> evaluationStopSequences,
         @Min(1) @Max(1000) int evaluationEvery,
         @DecimalMin(value = "0.1") @DecimalMax("600") double timeoutSeconds,
         long seed) {

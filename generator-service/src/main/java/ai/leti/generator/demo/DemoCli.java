@@ -42,7 +42,7 @@ public final class DemoCli implements Callable<Integer> {
     @Option(names = "--task", defaultValue = "code", description = "code (generated functions) or eae (event argument extraction).")
     String task;
 
-    @Option(names = "--modes", split = ",", description = "Feedback modes to run (default: textual,binary,none,reference; quick: textual,binary).")
+    @Option(names = "--modes", split = ",", description = "Feedback modes to run (default: textual,binary,none,reference,passing-only; quick: textual,binary).")
     List<String> modes;
 
     @Option(names = "--iterations", description = "Iterations per mode (default: 5; quick: 2).")
@@ -77,8 +77,8 @@ public final class DemoCli implements Callable<Integer> {
                 iterations != null ? iterations : preset.iterations(), preset.samplesPerTask(), preset.epochs(),
                 preset.evaluationSamples(), seed);
         for (String mode : plan.modes()) {
-            if (!List.of("textual", "binary", "none", "reference").contains(mode)) {
-                throw new IllegalArgumentException("--modes: unknown mode '" + mode + "' (textual, binary, none, reference)");
+            if (!DemoPlan.MODES.contains(mode)) {
+                throw new IllegalArgumentException("--modes: unknown mode '" + mode + "' (" + String.join(", ", DemoPlan.MODES) + ")");
             }
         }
         Files.createDirectories(out);
@@ -158,6 +158,13 @@ public final class DemoCli implements Callable<Integer> {
                     log.printf("; argument classification F1 good %.3f  plain %.3f",
                             evaluation.scores().get("good").get("arg_classification_f1"),
                             evaluation.scores().get("plain").get("arg_classification_f1"));
+                }
+                if (pass.containsKey("bad_empty")) {
+                    log.printf("  bad+empty span %.3f", pass.get("bad_empty"));
+                }
+                Double separation = evaluation.rewardTokenLikelihood().get("separation");
+                if (separation != null) {
+                    log.printf("; reward-token likelihood separation %+.4f nats", separation);
                 }
             }
             if (!now.equals(shown)) {

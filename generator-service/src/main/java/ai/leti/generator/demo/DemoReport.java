@@ -97,6 +97,7 @@ final class DemoReport {
     private Map<String, Object> summary() {
         Map<String, Object> summary = new LinkedHashMap<>();
         summary.put("plan", plan);
+        summary.put("batch_order", DemoPlan.BATCH_ORDER);
         summary.put("minutes", minutes);
         summary.put("figures", figures());
         Map<String, Object> modes = new LinkedHashMap<>();
@@ -124,10 +125,29 @@ final class DemoReport {
         for (Map.Entry<String, RunStatus> run : runs.entrySet()) {
             List<RunStatus.Evaluation> evaluations = run.getValue().evaluations();
             RunStatus.Evaluation last = evaluations.get(evaluations.size() - 1);
-            rewardToken.put(run.getKey(), Map.of("good", last.passAt1().get("good"), "bad", last.passAt1().get("bad"),
-                    "good_minus_bad", last.passAt1().get("good") - last.passAt1().get("bad")));
+            Map<String, Double> token = new LinkedHashMap<>();
+            token.put("good", last.passAt1().get("good"));
+            token.put("bad", last.passAt1().get("bad"));
+            token.put("good_minus_bad", last.passAt1().get("good") - last.passAt1().get("bad"));
+            Double badEmpty = last.passAt1().get("bad_empty"); // textual runs: <|bad|> with an empty feedback span
+            if (badEmpty != null) {
+                token.put("bad_empty", badEmpty);
+                token.put("good_minus_bad_empty", last.passAt1().get("good") - badEmpty);
+            }
+            rewardToken.put(run.getKey(), token);
         }
         figures.put("reward_token_after_last_iteration", rewardToken);
+        Map<String, Object> likelihood = new LinkedHashMap<>();
+        for (Map.Entry<String, RunStatus> run : runs.entrySet()) {
+            likelihood.put(run.getKey(), run.getValue().evaluations().stream().map(e -> {
+                Map<String, Object> point = new LinkedHashMap<>();
+                point.put("iteration", e.iteration());
+                point.putAll(e.rewardTokenLikelihood());
+                return point;
+            }).toList());
+        }
+        // nats per program token: passing programs' log p after <|good|> minus after <|bad|>, failing ones' likewise
+        figures.put("reward_token_likelihood_nats", likelihood);
         RunStatus textual = runs.get("textual");
         if (textual != null) {
             List<Double> series = textual.evaluations().stream().map(DemoReport::headline).toList();
@@ -268,9 +288,11 @@ final class DemoReport {
                 <h1>LETI demo report</h1>
                 """);
         html.append(String.format(Locale.ROOT, "<p>Modes %s; %d iterations of %d samples per training task; %d epochs per"
-                + " iteration; held-out pass@1 from %d sample(s) per task at temperature 0.2; %.1f minutes. Every number"
-                + " is also in <code>summary.json</code>.</p>", plan.modes(), plan.iterations(), plan.samplesPerTask(),
-                plan.epochs(), plan.evaluationSamples(), minutes));
+                + " iteration, batches in %s order (%s); held-out pass@1 from %d sample(s) per task at temperature 0.2;"
+                + " %.1f minutes. Every number is also in <code>summary.json</code>.</p>", plan.modes(), plan.iterations(),
+                plan.samplesPerTask(), plan.epochs(), DemoPlan.BATCH_ORDER, DemoPlan.BATCH_ORDER.equals("length")
+                        ? "similar lengths together, shuffled: the CPU recipe's; the authors keep generation order"
+                        : "the authors': one problem's samples side by side", plan.evaluationSamples(), minutes));
         html.append("<p>Held-out pass@1 is conditioned on <code>&lt;|good|&gt;</code> after each iteration; the base model"
                 + " (iteration 0) has never seen a reward token, so its point is unconditioned.</p>");
         html.append("<h2>Figures</h2><pre>").append(escape(headline())).append("</pre>");
@@ -285,10 +307,17 @@ final class DemoReport {
         for (Map.Entry<String, RunStatus> run : runs.entrySet()) {
             html.append("<h2>").append(escape(run.getKey())).append(" (run ").append(escape(run.getValue().id())).append(")</h2>");
             html.append("<table><tr><th>after iteration</th><th>gradient steps</th><th>pass@1 good</th><th>pass@1 bad</th>"
-                    + "<th>pass@1 plain</th><th>failures (headline condition)</th></tr>");
+                    + "<th>pass@1 plain</th><th>pass@1 bad, empty feedback span</th><th>likelihood separation, nats"
+                    + " (bad / empty span)</th><th>failures (headline condition)</th></tr>");
             for (RunStatus.Evaluation e : run.getValue().evaluations()) {
-                html.append(String.format(Locale.ROOT, "<tr><td>%d</td><td>%d</td><td>%.3f</td><td>%.3f</td><td>%.3f</td><td>%s</td></tr>",
+                Double badEmpty = e.passAt1().get("bad_empty"); // textual runs only
+                Double separation = e.rewardTokenLikelihood().get("separation");
+                Double separationEmpty = e.rewardTokenLikelihood().get("separation_empty");
+                html.append(String.format(Locale.ROOT, "<tr><td>%d</td><td>%d</td><td>%.3f</td><td>%.3f</td><td>%.3f</td><td>%s</td><td>%s</td><td>%s</td></tr>",
                         e.iteration(), e.gradientSteps(), e.passAt1().get("good"), e.passAt1().get("bad"), e.passAt1().get("plain"),
+                        badEmpty == null ? "" : String.format(Locale.ROOT, "%.3f", badEmpty),
+                        (separation == null ? "" : String.format(Locale.ROOT, "%+.4f", separation))
+                                + (separationEmpty == null ? "" : String.format(Locale.ROOT, " / %+.4f", separationEmpty)),
                         escape(String.valueOf(e.categories().get(e.iteration() == 0 ? "plain" : "good")))));
             }
             html.append("</table><table><tr><th>iteration</th><th>wall s</th><th>sampling s</th><th>execution s</th>"

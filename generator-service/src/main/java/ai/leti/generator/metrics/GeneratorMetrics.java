@@ -33,6 +33,7 @@ public class GeneratorMetrics {
     public static final String HELD_OUT_PASS_AT_1 = "leti.generator.heldout.pass.at.1";
     public static final String SAMPLE_PASS_RATE = "leti.generator.sample.pass.rate";
     public static final String HELD_OUT_ARGUMENT_F1 = "leti.generator.heldout.argument.f1";
+    public static final String REWARD_TOKEN_LIKELIHOOD = "leti.generator.reward.token.likelihood";
 
     private final MeterRegistry registry;
     private final Counter tokens;
@@ -65,6 +66,13 @@ public class GeneratorMetrics {
                 "Held-out argument F1 (event argument extraction) of the latest run in this mode",
                 Tags.of("mode", mode, "condition", condition, "measure", measure.replace("arg_", "").replace("_f1", "")))
                 .set(value)));
+    }
+
+    /** The reward token's likelihood probe after the last evaluation, in nats per program token, per measure. */
+    public void rewardTokenLikelihood(String mode, Map<String, Double> gaps) {
+        gaps.forEach((measure, value) -> gauge(REWARD_TOKEN_LIKELIHOOD,
+                "Reward-token likelihood probe (nats per program token) of the latest run in this mode",
+                Tags.of("mode", mode, "measure", measure)).set(value));
     }
 
     public void samplePassRate(String mode, double rate) {

@@ -78,6 +78,8 @@ public final class LetiRun implements Runnable {
     /** Why the trainer refused this run's plan, once it has. */
     private volatile String trainerRefusal;
     private final List<String> excludedPrograms;
+    /** The reward token's likelihood probe set, chosen at the base model's evaluation (see {@link RewardTokenProbe}). */
+    private final List<RewardTokenProbe.Program> probe = Collections.synchronizedList(new ArrayList<>());
     private volatile String problem;
     private volatile boolean stopRequested;
     private long gradientSteps;
@@ -119,6 +121,9 @@ public final class LetiRun implements Runnable {
         run.evaluated = saved.evaluated();
         run.checkpoint = saved.checkpoint();
         run.checkpointDigest = saved.checkpointDigest();
+        if (saved.probe() != null) {
+            run.probe.addAll(saved.probe());
+        }
         run.modelPath = saved.modelPath();
         run.gradientSteps = saved.gradientSteps();
         run.evaluations.addAll(saved.evaluations());
@@ -132,7 +137,8 @@ public final class LetiRun implements Runnable {
     /** Writes what a restart needs (see {@link SavedRun}). */
     private void save() {
         new SavedRun(id, request, stage.name(), iteration, completed, evaluated, checkpoint, checkpointDigest, modelPath,
-                gradientSteps, List.copyOf(evaluations), List.copyOf(timeline), problem).save(properties.state());
+                gradientSteps, List.copyOf(evaluations), List.copyOf(timeline), problem, List.copyOf(probe))
+                .save(properties.state());
     }
 
     private void enter(Stage next) {
@@ -216,13 +222,15 @@ public final class LetiRun implements Runnable {
                             tasks.size() * samples, request.epochs(), request.batchSize(), request.learningRate(),
                             request.regularizationRatio(), request.regularizationCorpus(),
                             request.regularizationBlockTokens() == null ? 0 : request.regularizationBlockTokens(),
-                            excludedPrograms, request.feedbackTokens()));
+                            excludedPrograms, request.feedbackTokens(),
+                            request.batchOrder() == null ? IterationPlan.LENGTH : request.batchOrder()));
                     if (reference) {
                         for (Task task : tasks) { // the paper's ground-truth baseline: no sampling
                             publish(Purpose.TRAIN, task, 0, task.referenceCompletion());
                         }
                     } else {
-                        sample(model, tasks, samples, Purpose.TRAIN, request.temperature(), request.topP());
+                        sample(model, tasks, samples, Purpose.TRAIN, request.temperature(), request.topP(),
+                                properties.stop());
                     }
                     sink.flush();
                     samplingEnded = System.nanoTime();
@@ -336,7 +344,8 @@ public final class LetiRun implements Runnable {
     }
 
     /** Samples {@code samples} programs per task, publishing each candidate as soon as its row finishes. */
-    private void sample(LoadedModel model, List<Task> which, int samples, Purpose purpose, double temperature, double topP) {
+    private void sample(LoadedModel model, List<Task> which, int samples, Purpose purpose, double temperature, double topP,
+            List<String> stopSequences) {
         record Item(Task task, int index) {
         }
         List<Item> items = new ArrayList<>();
@@ -346,7 +355,7 @@ public final class LetiRun implements Runnable {
             }
         }
         Sampler sampler = new Sampler(model.model(), model.tokenizer().endOfText());
-        StopSequences stop = new StopSequences(properties.stop());
+        StopSequences stop = new StopSequences(stopSequences);
         for (int start = 0; start < items.size(); start += properties.samplingBatch()) {
             if (stopRequested) {
                 throw new StoppedException();
@@ -373,6 +382,7 @@ public final class LetiRun implements Runnable {
             case EVAL_GOOD -> LetiFormat.GOOD + prompt;
             case EVAL_BAD -> LetiFormat.BAD + prompt;
             case EVAL_PLAIN -> prompt;
+            case EVAL_BAD_EMPTY -> LetiFormat.BAD + LetiFormat.FEEDBACK_OPEN + LetiFormat.FEEDBACK_CLOSE + prompt;
         };
     }
 
@@ -397,13 +407,21 @@ public final class LetiRun implements Runnable {
         }
     }
 
-    /** pass@1 on the held-out tasks after {@code <|good|>}, after {@code <|bad|>} and unconditioned. */
+    /**
+     * pass@1 on the held-out tasks after {@code <|good|>}, after {@code <|bad|>} and unconditioned; for textual runs
+     * also after {@code <|bad|>} with an empty feedback span ({@code bad_empty}), the in-distribution form of
+     * {@code <|bad|>} for a model that always saw a span after it.
+     */
     private void evaluate(LoadedModel model, int after) throws Exception {
         iteration = after;
         int samples = request.evaluationSamples();
-        List<Purpose> conditions = List.of(Purpose.EVAL_GOOD, Purpose.EVAL_BAD, Purpose.EVAL_PLAIN);
+        List<Purpose> conditions = request.mode() == FeedbackMode.TEXTUAL
+                ? List.of(Purpose.EVAL_GOOD, Purpose.EVAL_BAD, Purpose.EVAL_PLAIN, Purpose.EVAL_BAD_EMPTY)
+                : List.of(Purpose.EVAL_GOOD, Purpose.EVAL_BAD, Purpose.EVAL_PLAIN);
+        double topP = request.evaluationTopP() == null ? 1.0 : request.evaluationTopP();
+        List<String> stop = request.evaluationStopSequences() == null ? properties.stop() : request.evaluationStopSequences();
         for (Purpose condition : conditions) {
-            sample(model, evaluationTasks, samples, condition, request.evaluationTemperature(), 1.0);
+            sample(model, evaluationTasks, samples, condition, request.evaluationTemperature(), topP, stop);
         }
         sink.flush();
         long expected = (long) evaluationTasks.size() * samples * conditions.size();
@@ -455,10 +473,16 @@ public final class LetiRun implements Runnable {
                 scores.put(label, EaeScore.f1(argumentCounts));
             }
         }
-        evaluations.add(new RunStatus.Evaluation(after, gradientSteps, passAt1, passAtK, categories, scores));
+        if (after == 0 && probe.isEmpty()) { // chosen once, from what the base model wrote unconditioned
+            probe.addAll(RewardTokenProbe.choose(evaluationResults.values().stream().filter(result -> result.iteration() == 0
+                    && result.purpose() == Purpose.EVAL_PLAIN && result.runId().equals(id)).toList()));
+        }
+        Map<String, Double> likelihood = RewardTokenProbe.measure(model, probe, request.mode() == FeedbackMode.TEXTUAL);
+        evaluations.add(new RunStatus.Evaluation(after, gradientSteps, passAt1, passAtK, categories, scores, likelihood));
+        metrics.rewardTokenLikelihood(mode(), likelihood);
         metrics.evaluation(mode(), after, passAt1, scores);
-        log.info("run {} after iteration {} ({} gradient steps): pass@1 {}{}", id, after, gradientSteps, passAt1,
-                scores.isEmpty() ? "" : ", " + scores);
+        log.info("run {} after iteration {} ({} gradient steps): pass@1 {}{}; reward-token likelihood {}", id, after,
+                gradientSteps, passAt1, scores.isEmpty() ? "" : ", " + scores, likelihood);
     }
 
     /** Ends the run's thread when a stop was requested. */

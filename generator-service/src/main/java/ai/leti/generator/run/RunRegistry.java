@@ -73,7 +73,8 @@ public class RunRegistry implements AutoCloseable {
                 log.error("saved run {} cannot go on: {}", saved.id(), e.getMessage());
                 SavedRun failed = new SavedRun(saved.id(), saved.request(), "FAILED", saved.iteration(), saved.completed(),
                         saved.evaluated(), saved.checkpoint(), saved.checkpointDigest(), saved.modelPath(),
-                        saved.gradientSteps(), saved.evaluations(), saved.timeline(), "after a restart: " + e.getMessage());
+                        saved.gradientSteps(), saved.evaluations(), saved.timeline(), "after a restart: " + e.getMessage(),
+                        saved.probe());
                 failed.save(properties.state());
                 runs.put(saved.id(), LetiRun.resumed(failed, List.of(), List.of(), Set.of(), sink, fetcher, properties,
                         metrics));

@@ -26,10 +26,12 @@ import ai.leti.generator.api.RunRequest;
  * @param checkpointDigest {@link ai.leti.common.messages.CheckpointAnnouncement#digestOf} of the checkpoint of
  *                   {@code completed} (null for the base model): the plan names it, so the trainer continues from it
  * @param modelPath  where the checkpoint of {@code completed} lies on this machine
+ * @param probe      the reward token's likelihood probe set, once the base model's evaluation chose it
  */
 public record SavedRun(String id, RunRequest request, String stage, int iteration, int completed, boolean evaluated,
         String checkpoint, String checkpointDigest, String modelPath, long gradientSteps,
-        List<RunStatus.Evaluation> evaluations, List<RunStatus.IterationStats> timeline, String problem) {
+        List<RunStatus.Evaluation> evaluations, List<RunStatus.IterationStats> timeline, String problem,
+        List<RewardTokenProbe.Program> probe) {
 
     static final String FILE = "run.json";
 

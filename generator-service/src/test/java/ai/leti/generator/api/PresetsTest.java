@@ -22,16 +22,30 @@ class PresetsTest {
         try (Stream<Path> files = Files.list(Path.of("..", "presets"))) {
             presets = files.filter(path -> path.toString().endsWith(".json")).sorted().toList();
         }
-        assertThat(presets).hasSizeGreaterThanOrEqualTo(3);
+        assertThat(presets).hasSizeGreaterThanOrEqualTo(4);
         try (var factory = Validation.buildDefaultValidatorFactory()) {
             Validator validator = factory.getValidator();
             for (Path preset : presets) {
                 RunRequest request = Jsonl.MAPPER.readValue(Files.readString(preset), RunRequest.class);
                 assertThat(validator.validate(request)).as(preset.toString()).isEmpty();
+                assertThat(request.batchOrder()).as("the authors' batches").isEqualTo("generation");
+                if (request.mode() == ai.leti.common.leti.FeedbackMode.REFERENCE) {
+                    // the authors' ground-truth baseline: their own settings, not LETI's
+                    assertThat(request.epochs()).isEqualTo(30);
+                    assertThat(request.learningRate()).isEqualTo(1e-4);
+                    assertThat(request.regularizationRatio()).isZero();
+                    continue;
+                }
                 assertThat(request.samplesPerTask()).as(preset.toString()).isEqualTo(128);
                 assertThat(request.maxNewTokens()).isEqualTo(512);
                 assertThat(request.batchSize()).isEqualTo(128);
                 assertThat(request.epochs()).isEqualTo(3);
+                assertThat(request.regularizationCorpus()).as("plain code, no download").isEqualTo("stdlib");
+                if (request.evaluationFile().contains("HumanEval")) {
+                    assertThat(request.evaluationTopP()).isEqualTo(0.95);
+                    assertThat(request.evaluationStopSequences()).containsExactly("\ndef", "\nclass", "\nif", "\n#",
+                            "\n@", "\nprint");
+                }
             }
         }
     }

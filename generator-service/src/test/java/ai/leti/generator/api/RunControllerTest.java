@@ -63,6 +63,23 @@ class RunControllerTest {
     }
 
     @Test
+    void rejectsBadProtocolOptionsNamingEachField() throws Exception {
+        String[][] cases = {
+            {"\"evaluationTopP\": 1.5", "evaluationTopP"},
+            {"\"evaluationTopP\": 0", "evaluationTopP"},
+            {"\"evaluationStopSequences\": [\"\"]", "evaluationStopSequences"},
+            {"\"evaluationStopSequences\": [" + "\"x\",".repeat(16) + "\"x\"]", "evaluationStopSequences"},
+            {"\"batchOrder\": \"random\"", "batchOrder"},
+            {"\"regularizationBlockTokens\": 8", "regularizationBlockTokens"}};
+        for (String[] bad : cases) {
+            mvc.perform(post("/runs").header("Authorization", BEARER).contentType(MediaType.APPLICATION_JSON)
+                    .content(VALID.replace("\"seed\": 0", bad[0] + ", \"seed\": 0")))
+                    .andExpect(status().isBadRequest())
+                    .andExpect(jsonPath("$.detail", Matchers.containsString(bad[1])));
+        }
+    }
+
+    @Test
     void rejectsAnUnknownModeAndUnreadableBodiesWithoutInternals() throws Exception {
         mvc.perform(post("/runs").header("Authorization", BEARER).contentType(MediaType.APPLICATION_JSON).content(VALID.replace("TEXTUAL", "LOUD")))
                 .andExpect(status().isBadRequest())

@@ -37,7 +37,8 @@ class DemoReportTest {
                             Map.of("pass@1", series[i])),
                     Map.of("good", Map.of("assertion", 10 - i), "bad", Map.of(), "plain", Map.of("syntax", 3)),
                     extraction ? Map.of("good", Map.of("arg_classification_f1", series[i] + 0.1), "plain",
-                            Map.of("arg_classification_f1", series[i] + 0.1)) : Map.of()));
+                            Map.of("arg_classification_f1", series[i] + 0.1)) : Map.of(),
+                    Map.of("passing_good_minus_bad", 0.01 * i, "failing_good_minus_bad", -0.02 * i, "separation", 0.03 * i)));
             if (i > 0) {
                 timeline.add(new RunStatus.IterationStats(i, 30, 5, 6, 4, 22, 816, 0.2 + i / 10.0, 0.3, (int) stepsPerIteration));
             }

@@ -74,8 +74,10 @@ public class LetiFineTuner {
         try (LetiTokenizer tokenizer = LetiTokenizer.open(base);
              CausalLm model = Models.load(base, Device.fromName(properties.device()), DataType.FLOAT32, tokenizer.size())) {
             List<int[]> sequences = new ArrayList<>();
-            for (ExecutionResult result : results) {
-                if (result.category() != ErrorCategory.SANDBOX) { // the sandbox's failure says nothing about the program
+            boolean generationOrder = IterationPlan.GENERATION.equals(plan.batchOrder());
+            for (ExecutionResult result : generationOrder ? generationOrder(results) : results) {
+                // The sandbox's failure says nothing about the program; passing-only trains on passing programs alone.
+                if (result.category() != ErrorCategory.SANDBOX && plan.mode().trains(result.passed())) {
                     sequences.add(encode(tokenizer, plan, result));
                 }
             }
@@ -90,9 +92,12 @@ public class LetiFineTuner {
                 if (Files.exists(base.resolve(AdamW.FILE))) {
                     trainer.resume(base); // the previous iteration's moments: one optimizer across the run
                 }
-                List<List<int[]>> batches = batchesByLength(sequences, plan.batchSize());
+                List<List<int[]>> batches = generationOrder ? inOrder(sequences, plan.batchSize())
+                        : batchesByLength(sequences, plan.batchSize());
                 for (int epoch = 1; epoch <= plan.epochs(); epoch++) {
-                    Collections.shuffle(batches, random);
+                    if (!generationOrder) {
+                        Collections.shuffle(batches, random);
+                    }
                     double lossSum = 0;
                     long epochTokens = 0;
                     for (List<int[]> batch : batches) {
@@ -143,6 +148,27 @@ public class LetiFineTuner {
         return tokenizer.encodeDocument(text);
     }
 
+
+    /**
+     * Results as the generator sampled them: task by task, each task's samples by index (results arrive in the
+     * order the executors finish them). Numeric task ids (MBPP's) in numeric order.
+     */
+    static List<ExecutionResult> generationOrder(List<ExecutionResult> results) {
+        Comparator<String> taskOrder = Comparator.comparing((String id) -> id.matches("\\d{1,18}") ? Long.parseLong(id) : Long.MAX_VALUE)
+                .thenComparing(Comparator.naturalOrder());
+        List<ExecutionResult> ordered = new ArrayList<>(results);
+        ordered.sort(Comparator.comparing(ExecutionResult::taskId, taskOrder).thenComparingInt(ExecutionResult::sampleIndex));
+        return ordered;
+    }
+
+    /** The authors' batches: consecutive runs of the texts as given (in generation order), never shuffled. */
+    static List<List<int[]>> inOrder(List<int[]> sequences, int batchSize) {
+        List<List<int[]>> batches = new ArrayList<>();
+        for (int start = 0; start < sequences.size(); start += batchSize) {
+            batches.add(new ArrayList<>(sequences.subList(start, Math.min(sequences.size(), start + batchSize))));
+        }
+        return batches;
+    }
 
     /** Sequences of similar length share a batch, so little of each batch is padding. */
     static List<List<int[]>> batchesByLength(List<int[]> sequences, int batchSize) {
