@@ -47,30 +47,14 @@ public record PythonCorpus(List<String> training, List<String> heldOut, boolean 
         if (!Files.isDirectory(directory)) {
             throw new IllegalArgumentException("--corpus: " + directory + " is not a directory");
         }
-        List<Path> files;
-        try (Stream<Path> paths = Files.walk(directory)) {
-            files = paths.filter(path -> path.toString().endsWith(".py"))
-                    .filter(path -> !path.toString().matches(".*/(test|tests|idle_test|site-packages|dist-packages)/.*"))
-                    .filter(Files::isRegularFile)
-                    .sorted()
-                    .toList();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot list " + directory, e);
-        }
+        List<Path> files = sourceFiles(directory);
         List<String> training = new ArrayList<>();
         List<String> heldOut = new ArrayList<>();
         long bytes = 0;
         for (int i = 0; i < files.size() && bytes < maxBytes; i++) {
-            String text;
-            try {
-                // strict decoding: a file that is not UTF-8 is skipped rather than read with replacement characters
-                text = StandardCharsets.UTF_8.newDecoder()
-                        .decode(java.nio.ByteBuffer.wrap(Files.readAllBytes(files.get(i)))).toString();
-            } catch (IOException unreadable) {
+            String text = source(files.get(i));
+            if (text == null) {
                 continue;
-            }
-            if (text.isBlank() || text.length() > 200_000) {
-                continue; // empty or generated tables
             }
             (i % 20 == 19 ? heldOut : training).add(text);
             bytes += text.length();
@@ -79,5 +63,32 @@ public record PythonCorpus(List<String> training, List<String> heldOut, boolean 
             throw new IllegalArgumentException("--corpus: " + directory + " holds too few Python files (" + files.size() + ")");
         }
         return new PythonCorpus(training, heldOut, false);
+    }
+
+    /** The {@code .py} files under a directory, in path order, test suites and installed packages skipped. */
+    public static List<Path> sourceFiles(Path directory) {
+        try (Stream<Path> paths = Files.walk(directory)) {
+            return paths.filter(path -> path.toString().endsWith(".py"))
+                    .filter(path -> !path.toString().matches(".*/(test|tests|idle_test|site-packages|dist-packages)/.*"))
+                    .filter(Files::isRegularFile)
+                    .sorted()
+                    .toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list " + directory, e);
+        }
+    }
+
+    /**
+     * A source file's text; null for one that is not UTF-8 (strictly decoded, never with replacement characters),
+     * unreadable, blank, or over 200,000 characters (generated tables).
+     */
+    public static String source(Path file) {
+        String text;
+        try {
+            text = StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(Files.readAllBytes(file))).toString();
+        } catch (IOException unreadable) {
+            return null;
+        }
+        return text.isBlank() || text.length() > 200_000 ? null : text;
     }
 }

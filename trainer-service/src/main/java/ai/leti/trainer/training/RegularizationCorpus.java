@@ -2,8 +2,6 @@ package ai.leti.trainer.training;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -14,6 +12,7 @@ import java.util.stream.Stream;
 
 import ai.leti.common.json.Jsonl;
 import ai.leti.common.tasks.ProgramFingerprints;
+import ai.leti.model.pretrain.PythonCorpus;
 import ai.leti.model.tokenizer.LetiTokenizer;
 import tools.jackson.databind.JsonNode;
 
@@ -120,31 +119,14 @@ public final class RegularizationCorpus {
     }
 
     private static List<String> pythonFiles(Path directory) {
-        List<Path> files;
-        try (Stream<Path> paths = Files.walk(directory)) {
-            files = paths.filter(path -> path.toString().endsWith(".py"))
-                    .filter(path -> !path.toString().matches(".*/(test|tests|idle_test|site-packages|dist-packages)/.*"))
-                    .filter(Files::isRegularFile)
-                    .sorted()
-                    .toList();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot list " + directory, e);
-        }
         List<String> documents = new ArrayList<>();
         long chars = 0;
-        for (Path file : files) {
+        for (Path file : PythonCorpus.sourceFiles(directory)) {
             if (chars >= MAX_CHARS) {
                 break;
             }
-            String text;
-            try {
-                text = StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(Files.readAllBytes(file))).toString();
-            } catch (CharacterCodingException notUtf8) {
-                continue;
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot read " + file, e);
-            }
-            if (!text.isBlank() && text.length() <= 200_000) { // empty files and generated tables are skipped
+            String text = PythonCorpus.source(file);
+            if (text != null) {
                 documents.add(text);
                 chars += text.length();
             }
