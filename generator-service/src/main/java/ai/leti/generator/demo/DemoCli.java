@@ -48,6 +48,10 @@ public final class DemoCli implements Callable<Integer> {
     @Option(names = "--iterations", description = "Iterations per mode (default: 5; quick: 2).")
     Integer iterations;
 
+    @Option(names = "--batch-order", defaultValue = "length", description = "length (default: similar lengths together,"
+            + " shuffled: the CPU recipe's) or generation (the authors': one problem's samples side by side).")
+    String batchOrder;
+
     @Option(names = "--seed", defaultValue = "0")
     long seed;
 
@@ -73,9 +77,12 @@ public final class DemoCli implements Callable<Integer> {
             throw new IllegalArgumentException("--task: code or eae, got " + task);
         }
         DemoPlan preset = quick ? DemoPlan.quick(task, seed) : DemoPlan.full(task, seed);
+        if (!List.of("length", "generation").contains(batchOrder)) {
+            throw new IllegalArgumentException("--batch-order: length or generation, got " + batchOrder);
+        }
         DemoPlan plan = new DemoPlan(task, modes != null ? modes : preset.modes(),
                 iterations != null ? iterations : preset.iterations(), preset.samplesPerTask(), preset.epochs(),
-                preset.evaluationSamples(), seed);
+                preset.evaluationSamples(), seed, batchOrder);
         for (String mode : plan.modes()) {
             if (!DemoPlan.MODES.contains(mode)) {
                 throw new IllegalArgumentException("--modes: unknown mode '" + mode + "' (" + String.join(", ", DemoPlan.MODES) + ")");

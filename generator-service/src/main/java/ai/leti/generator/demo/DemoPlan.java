@@ -15,22 +15,16 @@ import ai.leti.common.tasks.TaskFiles;
  * code tasks ({@code code}) or on event argument extraction ({@code eae}).
  */
 record DemoPlan(String task, List<String> modes, int iterations, int samplesPerTask, int epochs, int evaluationSamples,
-        long seed) {
+        long seed, String batchOrder) {
 
     /** Every mode the demo can run, in its default order: LETI, its binary ablation, and three controls. */
     static final List<String> MODES = List.of("textual", "binary", "none", "reference", "passing-only");
-    /**
-     * The CPU recipe's batches (similar lengths together, shuffled): measured there; the presets use the authors'
-     * generation order. The report says which ran.
-     */
-    static final String BATCH_ORDER = "length";
-
     static DemoPlan full(String task, long seed) {
-        return new DemoPlan(task, MODES, 5, 8, 4, 2, seed);
+        return new DemoPlan(task, MODES, 5, 8, 4, 2, seed, "length");
     }
 
     static DemoPlan quick(String task, long seed) {
-        return new DemoPlan(task, List.of("textual", "binary"), 2, 4, 3, 1, seed);
+        return new DemoPlan(task, List.of("textual", "binary"), 2, 4, 3, 1, seed, "length");
     }
 
     boolean extraction() {
@@ -58,7 +52,7 @@ record DemoPlan(String task, List<String> modes, int iterations, int samplesPerT
         request.put("regularizationCorpus", tasks.resolve(TaskFiles.PLAIN_CODE).toAbsolutePath().toString());
         request.put("regularizationBlockTokens", 96);
         request.put("feedbackTokens", 60);
-        request.put("batchOrder", BATCH_ORDER);
+        request.put("batchOrder", batchOrder); // length: the CPU recipe's; generation: the authors' (the presets')
         request.put("evaluationFile", tasks.resolve("heldout.jsonl").toAbsolutePath().toString());
         request.put("evaluationSplit", "all");
         request.put("evaluationSamples", evaluationSamples);

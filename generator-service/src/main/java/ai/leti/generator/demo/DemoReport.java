@@ -97,7 +97,6 @@ final class DemoReport {
     private Map<String, Object> summary() {
         Map<String, Object> summary = new LinkedHashMap<>();
         summary.put("plan", plan);
-        summary.put("batch_order", DemoPlan.BATCH_ORDER);
         summary.put("minutes", minutes);
         summary.put("figures", figures());
         Map<String, Object> modes = new LinkedHashMap<>();
@@ -290,7 +289,7 @@ final class DemoReport {
         html.append(String.format(Locale.ROOT, "<p>Modes %s; %d iterations of %d samples per training task; %d epochs per"
                 + " iteration, batches in %s order (%s); held-out pass@1 from %d sample(s) per task at temperature 0.2;"
                 + " %.1f minutes. Every number is also in <code>summary.json</code>.</p>", plan.modes(), plan.iterations(),
-                plan.samplesPerTask(), plan.epochs(), DemoPlan.BATCH_ORDER, DemoPlan.BATCH_ORDER.equals("length")
+                plan.samplesPerTask(), plan.epochs(), plan.batchOrder(), plan.batchOrder().equals("length")
                         ? "similar lengths together, shuffled: the CPU recipe's; the authors keep generation order"
                         : "the authors': one problem's samples side by side", plan.evaluationSamples(), minutes));
         html.append("<p>Held-out pass@1 is conditioned on <code>&lt;|good|&gt;</code> after each iteration; the base model"
