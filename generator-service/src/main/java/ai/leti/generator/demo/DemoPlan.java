@@ -50,7 +50,7 @@ record DemoPlan(String task, List<String> modes, int iterations, int samplesPerT
         request.put("regularizationRatio", 1);
         // plain code, never a task file: the pre-training programs (no program of the run's train or held-out tasks)
         request.put("regularizationCorpus", tasks.resolve(TaskFiles.PLAIN_CODE).toAbsolutePath().toString());
-        request.put("regularizationBlockTokens", 96);
+        request.put("regularizationBlockTokens", 64); // about the pre-training programs' own length (53 tokens)
         request.put("feedbackTokens", 60);
         request.put("batchOrder", batchOrder); // length: the CPU recipe's; generation: the authors' (the presets')
         request.put("evaluationFile", tasks.resolve("heldout.jsonl").toAbsolutePath().toString());

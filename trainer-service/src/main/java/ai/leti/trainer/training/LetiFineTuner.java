@@ -39,7 +39,8 @@ import ai.leti.trainer.metrics.TrainerMetrics;
  * One LETI iteration's fine-tuning: every executed program becomes a training text in the run's mode (reward
  * token, and for failures in textual mode the interpreter's feedback cut to its last tokens), the model trains
  * the planned epochs with the plain causal-LM loss over every non-padding token, optionally alternating with
- * steps on plain code ({@link RegularizationCorpus}: blocks of generic Python, never a task's solution), and the result is written as a checkpoint directory with its optimizer state.
+ * steps on plain code ({@link RegularizationCorpus}: blocks of generic Python, never a task's solution), and the
+ * result is written as a checkpoint directory with its optimizer state.
  */
 @Component
 public class LetiFineTuner {
@@ -154,7 +155,8 @@ public class LetiFineTuner {
      * order the executors finish them). Numeric task ids (MBPP's) in numeric order.
      */
     static List<ExecutionResult> generationOrder(List<ExecutionResult> results) {
-        Comparator<String> taskOrder = Comparator.comparing((String id) -> id.matches("\\d{1,18}") ? Long.parseLong(id) : Long.MAX_VALUE)
+        Comparator<String> taskOrder = Comparator
+                .comparing((String id) -> id.matches("\\d{1,18}") ? Long.parseLong(id) : Long.MAX_VALUE)
                 .thenComparing(Comparator.naturalOrder());
         List<ExecutionResult> ordered = new ArrayList<>(results);
         ordered.sort(Comparator.comparing(ExecutionResult::taskId, taskOrder).thenComparingInt(ExecutionResult::sampleIndex));
