@@ -51,11 +51,15 @@ class DemoReportTest {
         Map<String, Object> efficiency = DemoReport.sampleEfficiency(run("t", 400, 0.24, 0.30, 0.45),
                 run("b", 400, 0.24, 0.20, 0.28));
         assertThat(efficiency).containsEntry("binary_best", 0.28).containsEntry("binary_steps", 800L)
-                .containsEntry("textual_steps", 400L).containsEntry("ratio", 0.5).containsEntry("claim_holds", true);
+                .containsEntry("textual_steps", 400L).containsEntry("ratio", 0.5).containsEntry("claim_holds", true)
+                .containsEntry("resolved", true);
+        assertThat((double) efficiency.get("binary_gain_over_base")).isCloseTo(0.04, org.assertj.core.api.Assertions.within(1e-9));
+        assertThat((double) efficiency.get("textual_gain_over_base")).isCloseTo(0.21, org.assertj.core.api.Assertions.within(1e-9));
 
         Map<String, Object> never = DemoReport.sampleEfficiency(run("t", 400, 0.24, 0.20, 0.25),
                 run("b", 400, 0.24, 0.30, 0.28));
-        assertThat(never).containsEntry("textual_steps", null).containsEntry("ratio", null).containsEntry("claim_holds", false);
+        assertThat(never).containsEntry("textual_steps", null).containsEntry("ratio", null).containsEntry("claim_holds", false)
+                .as("binary's best at its first evaluation: no ratio below 1 could be seen").containsEntry("resolved", false);
     }
 
     @Test
