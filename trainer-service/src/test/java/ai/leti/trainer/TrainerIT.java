@@ -135,6 +135,8 @@ class TrainerIT {
                 assertThat(HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(body)))
                         .as(file.getKey()).isEqualTo(file.getValue());
             }
+            assertThat(Jsonl.MAPPER.readTree(Files.readString(dir.resolve("store/it/iteration-1/digests.json")))
+                    .properties()).as("hashed once, at publication").hasSize(announced.files().size());
             assertThat(fetch(URI.create(announced.uri() + "/model.safetensors")))
                     .isNotEqualTo(Files.readAllBytes(base.resolve("model.safetensors")));
             assertThat(ModelConfig.read(dir.resolve("store/it/iteration-1")).vocabSize()).as("LETI tokens added")

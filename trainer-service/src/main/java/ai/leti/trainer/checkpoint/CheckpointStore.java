@@ -18,11 +18,15 @@ import java.util.stream.Stream;
 
 import org.springframework.stereotype.Component;
 
+import ai.leti.common.json.Jsonl;
 import ai.leti.trainer.config.TrainerProperties;
 
 /**
  * The trainer's checkpoints on disk: {@code <store>/<run>/iteration-<n>/}. A checkpoint appears atomically (written
- * beside, then renamed), so a directory that exists is complete; its files' digests go into the announcement.
+ * beside, then renamed), so a directory that exists is complete; its files' digests go into the announcement. They
+ * are computed once, when it is published, and kept beside its files ({@value #DIGESTS}): a published checkpoint
+ * never changes, and hashing one of real size (weights and optimizer state) again for every plan that names it
+ * would cost minutes.
  */
 @Component
 public class CheckpointStore {
@@ -30,6 +34,8 @@ public class CheckpointStore {
     /** The files a checkpoint directory holds and the generator may fetch. */
     public static final List<String> FILES = List.of("config.json", "model.safetensors", "tokenizer.json",
             "optimizer.safetensors", "trainer_state.json");
+    /** The checkpoint's file digests, as computed when it was published. */
+    static final String DIGESTS = "digests.json";
     private static final Pattern SAFE_NAME = Pattern.compile("[A-Za-z0-9._-]{1,128}");
 
     private final Path root;
@@ -66,10 +72,11 @@ public class CheckpointStore {
         return Files.isDirectory(checkpoint(runId, iteration));
     }
 
-    /** Makes a fully written directory the checkpoint of this iteration in one rename. */
+    /** Makes a fully written directory the checkpoint of this iteration in one rename, its digests recorded. */
     public Path publish(String runId, int iteration, Path written) {
         Path target = checkpoint(runId, iteration);
         try {
+            Files.writeString(written.resolve(DIGESTS), Jsonl.MAPPER.writeValueAsString(hash(written)));
             Files.createDirectories(target.getParent());
             Files.move(written, target, StandardCopyOption.ATOMIC_MOVE);
             return target;
@@ -88,8 +95,21 @@ public class CheckpointStore {
         }
     }
 
-    /** sha256 of every checkpoint file present, by name. */
+    /** sha256 of every checkpoint file present, by name: as recorded at publication (hashed now if it predates that). */
     public Map<String, String> digests(Path checkpoint) {
+        Path recorded = checkpoint.resolve(DIGESTS);
+        if (Files.isRegularFile(recorded)) {
+            try {
+                return new TreeMap<>(Jsonl.MAPPER.readValue(Files.readString(recorded),
+                        new tools.jackson.core.type.TypeReference<Map<String, String>>() { }));
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read " + recorded, e);
+            }
+        }
+        return hash(checkpoint);
+    }
+
+    private static Map<String, String> hash(Path checkpoint) {
         Map<String, String> digests = new TreeMap<>();
         for (String name : FILES) {
             Path file = checkpoint.resolve(name);
