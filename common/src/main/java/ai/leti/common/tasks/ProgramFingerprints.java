@@ -54,35 +54,54 @@ public final class ProgramFingerprints {
 
     /** Those of {@code fingerprints} whose program occurs in {@code text} as consecutive significant lines. */
     public static Set<String> foundIn(String text, Set<String> fingerprints) {
+        return finder(fingerprints).foundIn(text);
+    }
+
+    /** A search for these fingerprints, parsed once, to run over many texts (a corpus's documents). */
+    public static Finder finder(Set<String> fingerprints) {
         Map<Integer, Set<Long>> wanted = new HashMap<>();
         for (String fingerprint : fingerprints) {
             int colon = fingerprint.indexOf(':');
             wanted.computeIfAbsent(Integer.parseInt(fingerprint.substring(0, colon)), n -> new java.util.HashSet<>())
                     .add(Long.parseUnsignedLong(fingerprint.substring(colon + 1), 16));
         }
-        List<Long> lines = lineHashes(text);
-        Set<String> found = new LinkedHashSet<>();
-        for (Map.Entry<Integer, Set<Long>> group : wanted.entrySet()) {
-            int n = group.getKey();
-            if (n > lines.size()) {
-                continue;
-            }
-            long top = 1; // BASE^(n-1): the weight of the line that leaves the window
-            for (int i = 1; i < n; i++) {
-                top *= BASE;
-            }
-            long hash = 0;
-            for (int i = 0; i < lines.size(); i++) {
-                if (i >= n) {
-                    hash -= lines.get(i - n) * top;
-                }
-                hash = hash * BASE + lines.get(i);
-                if (i >= n - 1 && group.getValue().contains(hash)) {
-                    found.add(n + ":" + Long.toHexString(hash));
-                }
-            }
+        return new Finder(wanted);
+    }
+
+    /** Fingerprints grouped by their number of lines: one rolling-hash pass per group over a text. */
+    public static final class Finder {
+        private final Map<Integer, Set<Long>> wanted;
+
+        private Finder(Map<Integer, Set<Long>> wanted) {
+            this.wanted = wanted;
         }
-        return found;
+
+        /** The fingerprints whose program occurs in {@code text} as consecutive significant lines. */
+        public Set<String> foundIn(String text) {
+            List<Long> lines = lineHashes(text);
+            Set<String> found = new LinkedHashSet<>();
+            for (Map.Entry<Integer, Set<Long>> group : wanted.entrySet()) {
+                int n = group.getKey();
+                if (n > lines.size()) {
+                    continue;
+                }
+                long top = 1; // BASE^(n-1): the weight of the line that leaves the window
+                for (int i = 1; i < n; i++) {
+                    top *= BASE;
+                }
+                long hash = 0;
+                for (int i = 0; i < lines.size(); i++) {
+                    if (i >= n) {
+                        hash -= lines.get(i - n) * top;
+                    }
+                    hash = hash * BASE + lines.get(i);
+                    if (i >= n - 1 && group.getValue().contains(hash)) {
+                        found.add(n + ":" + Long.toHexString(hash));
+                    }
+                }
+            }
+            return found;
+        }
     }
 
     static List<Long> lineHashes(String text) {

@@ -64,8 +64,9 @@ public final class RegularizationCorpus {
         if (documents.isEmpty()) {
             throw new PlanRefused("regularization corpus " + spec + " holds no Python source");
         }
+        ProgramFingerprints.Finder solutions = ProgramFingerprints.finder(excludedPrograms);
         for (String document : documents) {
-            Set<String> shared = ProgramFingerprints.foundIn(document, excludedPrograms);
+            Set<String> shared = solutions.foundIn(document);
             if (!shared.isEmpty()) {
                 throw new PlanRefused("regularization corpus " + spec + " contains " + shared.size()
                         + " reference solution(s) of the run's task or evaluation files (the first in a document that"
