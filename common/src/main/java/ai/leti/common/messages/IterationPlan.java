@@ -20,7 +20,7 @@ import ai.leti.common.leti.FeedbackMode;
  * @param learningRate       AdamW learning rate
  * @param regularization     plain-code steps per LETI step (1 = the paper's 1:1 alternation, 0 = none)
  * @param regularizationCorpus the trainer's plain-code corpus (a directory of .py files, JSONL with a
- *                           {@code content} field, or {@code stdlib}); required when {@code regularization} > 0
+ *                           {@code content} field, or {@link #STANDARD_LIBRARY}); required when {@code regularization} > 0
  * @param regularizationBlockTokens tokens per plain-code block (the corpus is concatenated and cut into these)
  * @param excludedPrograms   fingerprints ({@link ai.leti.common.tasks.ProgramFingerprints}) of every reference
  *                           solution in the run's task and evaluation files: a corpus containing one is refused
@@ -49,6 +49,8 @@ public record IterationPlan(
 
     public static final String GENERATION = "generation";
     public static final String LENGTH = "length";
+    /** The regularization corpus that means the trainer's own Python standard library. */
+    public static final String STANDARD_LIBRARY = "stdlib";
 
     public IterationPlan {
         excludedPrograms = excludedPrograms == null ? List.of() : List.copyOf(excludedPrograms);

@@ -60,9 +60,6 @@ final class ExecutorBenchCommand implements Callable<Integer> {
     @Option(names = "--python", defaultValue = "/usr/bin/python3", description = "Interpreter (default: ${DEFAULT-VALUE}).")
     Path python;
 
-    /** The uid the Kubernetes manifests run the executor as. */
-    private static final int POD_UID = 10001;
-
     private final PrintStream out = System.out;
 
     private record Program(String id, String source, String tests, Set<String> entryPoints) {
@@ -184,7 +181,7 @@ final class ExecutorBenchCommand implements Callable<Integer> {
         Map<String, SandboxSettings> modes = new LinkedHashMap<>();
         modes.put(SandboxPool.isRoot() ? "root" : "non-root", isolated);
         if (SandboxPool.isRoot()) {
-            modes.put("as the pod (uid 10001, no capability)", isolated.runningAs(POD_UID));
+            modes.put("as the pod (uid 10001, no capability)", isolated.runningAs(SandboxSettings.POD_UID));
         }
         modes.put("docker (" + SandboxSettings.DEFAULT_DOCKER_IMAGE + ")", isolated.withDocker(SandboxSettings.DEFAULT_DOCKER_IMAGE, ""));
         Map<String, Double> modeRates = new LinkedHashMap<>();

@@ -49,6 +49,9 @@ public record SandboxSettings(
         boolean verdictBoundary,
         Integer runAsUid) {
 
+    /** The uid the Kubernetes manifests run the executor as (what {@link #runningAs} reproduces on a root machine). */
+    public static final int POD_UID = 10001;
+
     /** Built from {@code deploy/sandbox/Dockerfile}. */
     public static final String DEFAULT_DOCKER_IMAGE = "leti/sandbox-python:0.1.0";
 

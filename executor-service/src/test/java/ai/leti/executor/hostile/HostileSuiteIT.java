@@ -20,9 +20,6 @@ import ai.leti.executor.sandbox.SandboxSettings;
 /** The hostile-program suite against the real sandbox: every verdict as expected, nothing escapes. */
 class HostileSuiteIT {
 
-    /** The uid the Kubernetes manifests run the executor as. */
-    static final int POD_UID = 10001;
-
     @TempDir
     Path host;
 
@@ -42,7 +39,7 @@ class HostileSuiteIT {
     void nothingEscapesWhenTheWorkersRunAsThePodDoes() throws Exception {
         assumeTrue(SandboxPool.isRoot(),
                 "the service is not root: the test above runs in the non-root mode already");
-        assertHolds(SandboxSettings.defaults().withWorkers(2).withTimeout(Duration.ofSeconds(3)).runningAs(POD_UID));
+        assertHolds(SandboxSettings.defaults().withWorkers(2).withTimeout(Duration.ofSeconds(3)).runningAs(SandboxSettings.POD_UID));
     }
 
     /** The Docker backend against a real engine (skips, saying why, where none answers: ./leti engine starts one). */

@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 
 import ai.leti.common.json.Jsonl;
+import ai.leti.common.messages.IterationPlan;
 import ai.leti.generator.run.RunStatus;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -48,7 +49,7 @@ public final class DemoCli implements Callable<Integer> {
     @Option(names = "--iterations", description = "Iterations per mode (default: 5; quick: 2).")
     Integer iterations;
 
-    @Option(names = "--batch-order", defaultValue = "length", description = "length (default: similar lengths together,"
+    @Option(names = "--batch-order", defaultValue = IterationPlan.LENGTH, description = "length (default: similar lengths together,"
             + " shuffled: the CPU recipe's) or generation (the authors': one problem's samples side by side).")
     String batchOrder;
 
@@ -77,7 +78,7 @@ public final class DemoCli implements Callable<Integer> {
             throw new IllegalArgumentException("--task: code or eae, got " + task);
         }
         DemoPlan preset = quick ? DemoPlan.quick(task, seed) : DemoPlan.full(task, seed);
-        if (!List.of("length", "generation").contains(batchOrder)) {
+        if (!List.of(IterationPlan.LENGTH, IterationPlan.GENERATION).contains(batchOrder)) {
             throw new IllegalArgumentException("--batch-order: length or generation, got " + batchOrder);
         }
         DemoPlan plan = new DemoPlan(task, modes != null ? modes : preset.modes(),

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 
 import ai.leti.common.json.Jsonl;
+import ai.leti.common.messages.IterationPlan;
 import ai.leti.common.tasks.TaskFiles;
 
 /**
@@ -20,11 +21,11 @@ record DemoPlan(String task, List<String> modes, int iterations, int samplesPerT
     /** Every mode the demo can run, in its default order: LETI, its binary ablation, and three controls. */
     static final List<String> MODES = List.of("textual", "binary", "none", "reference", "passing-only");
     static DemoPlan full(String task, long seed) {
-        return new DemoPlan(task, MODES, 5, 8, 4, 2, seed, "length");
+        return new DemoPlan(task, MODES, 5, 8, 4, 2, seed, IterationPlan.LENGTH);
     }
 
     static DemoPlan quick(String task, long seed) {
-        return new DemoPlan(task, List.of("textual", "binary"), 2, 4, 3, 1, seed, "length");
+        return new DemoPlan(task, List.of("textual", "binary"), 2, 4, 3, 1, seed, IterationPlan.LENGTH);
     }
 
     boolean extraction() {

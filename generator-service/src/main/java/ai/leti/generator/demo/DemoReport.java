@@ -18,6 +18,7 @@ import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.internal.chartpart.Chart;
 
 import ai.leti.common.json.Jsonl;
+import ai.leti.common.messages.IterationPlan;
 import ai.leti.generator.run.RunStatus;
 
 /**
@@ -300,7 +301,7 @@ final class DemoReport {
         html.append(String.format(Locale.ROOT, "<p>Modes %s; %d iterations of %d samples per training task; %d epochs per"
                 + " iteration, batches in %s order (%s); held-out pass@1 from %d sample(s) per task at temperature 0.2;"
                 + " %.1f minutes. Every number is also in <code>summary.json</code>.</p>", plan.modes(), plan.iterations(),
-                plan.samplesPerTask(), plan.epochs(), plan.batchOrder(), plan.batchOrder().equals("length")
+                plan.samplesPerTask(), plan.epochs(), plan.batchOrder(), plan.batchOrder().equals(IterationPlan.LENGTH)
                         ? "similar lengths together, shuffled: the CPU recipe's; the authors keep generation order"
                         : "the authors': one problem's samples side by side", plan.evaluationSamples(), minutes));
         html.append("<p>Held-out pass@1 is conditioned on <code>&lt;|good|&gt;</code> after each iteration; the base model"

@@ -21,6 +21,7 @@ import org.springframework.stereotype.Component;
 
 import ai.leti.common.messages.CheckpointAnnouncement;
 import ai.leti.common.messages.ExecutionResult;
+import ai.leti.common.messages.IterationPlan;
 import ai.leti.common.tasks.MbppSplit;
 import ai.leti.common.tasks.ProgramFingerprints;
 import ai.leti.common.tasks.Task;
@@ -126,7 +127,7 @@ public class RunRegistry implements AutoCloseable {
                     + " of .py files, a JSONL file with a \"content\" field per line, or stdlib (the trainer's Python"
                     + " standard library); never a task file. regularizationRatio 0 trains without");
         }
-        if (corpus != null && !corpus.equals("stdlib")) {
+        if (corpus != null && !corpus.equals(IterationPlan.STANDARD_LIBRARY)) {
             for (String file : List.of(request.taskFile(), evaluationFile(request))) {
                 if (Path.of(corpus).toAbsolutePath().normalize().equals(Path.of(file).toAbsolutePath().normalize())) {
                     throw new InvalidRunException("regularizationCorpus", "is this run's task or evaluation file "

@@ -11,6 +11,7 @@ import java.util.Set;
 import java.util.stream.Stream;
 
 import ai.leti.common.json.Jsonl;
+import ai.leti.common.messages.IterationPlan;
 import ai.leti.common.tasks.ProgramFingerprints;
 import ai.leti.model.pretrain.PythonCorpus;
 import ai.leti.model.tokenizer.LetiTokenizer;
@@ -21,15 +22,13 @@ import tools.jackson.databind.JsonNode;
  * file, concatenated (end-of-text between documents) and cut into blocks of a fixed number of tokens.
  *
  * <p>A corpus is a directory of {@code .py} files (read recursively, test suites skipped), a JSONL file whose lines
- * carry the source in a {@code content} field (The Stack's convention), or {@value #STDLIB}: the standard library
+ * carry the source in a {@code content} field (The Stack's convention), or {@code stdlib}: the standard library
  * of the Python found under {@code /usr/lib} (every Debian image has one, no download). A task file (lines with
  * {@code task_id}, {@code test_list}, {@code canonical_solution} and the like) is refused, as is a corpus in which
  * any reference solution of the run's task or evaluation files occurs: both would train on ground truth.
  */
 public final class RegularizationCorpus {
 
-    /** The corpus name that means the image's own Python standard library. */
-    public static final String STDLIB = "stdlib";
     /** What is read at most: enough blocks for any run at CPU scale, and a bound on tokenizing time. */
     static final long MAX_CHARS = 8L << 20;
     private static final List<String> TASK_FIELDS = List.of("task_id", "test_list", "test", "canonical_solution",
@@ -52,7 +51,7 @@ public final class RegularizationCorpus {
         if (spec == null || spec.isBlank()) {
             throw new PlanRefused("the plan asks for regularization steps but names no regularization corpus");
         }
-        Path path = STDLIB.equals(spec) ? standardLibrary() : Path.of(spec);
+        Path path = IterationPlan.STANDARD_LIBRARY.equals(spec) ? standardLibrary() : Path.of(spec);
         List<String> documents;
         if (Files.isDirectory(path)) {
             documents = pythonFiles(path);

@@ -13,6 +13,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import ai.leti.common.json.Jsonl;
+import ai.leti.common.messages.IterationPlan;
 import ai.leti.common.tasks.ProgramFingerprints;
 import ai.leti.common.tasks.TaskFiles;
 
@@ -39,7 +40,7 @@ class RegularizationCorpusTest {
 
     @Test
     void theStandardLibraryOfThisMachinesPythonIsACorpus() {
-        RegularizationCorpus stdlib = RegularizationCorpus.read(RegularizationCorpus.STDLIB, Set.of());
+        RegularizationCorpus stdlib = RegularizationCorpus.read(IterationPlan.STANDARD_LIBRARY, Set.of());
         assertThat(stdlib.documents()).isGreaterThan(100);
     }
 
