@@ -107,7 +107,7 @@ class TrainerIT {
                 "t" + sample, sample, prompt, "def add(x):\n    return x + " + (passed ? sample : 0) + "\n", passed,
                 passed ? ErrorCategory.NONE : ErrorCategory.ASSERTION,
                 passed ? "" : "Traceback (most recent call last):\n  File \"<program>\", line 7, in <module>\nAssertionError",
-                "", 1.0, "executor");
+                "", 1.0, "executor", false);
     }
 
     @Test

@@ -11,6 +11,9 @@ package ai.leti.common.messages;
  * @param output      the head of what the program printed (never training data; for debugging)
  * @param durationMillis wall time of the run inside the sandbox
  * @param executor    which executor instance ran it
+ * @param reused      the executor did not run this candidate again: the same program, tests and limit ran a moment
+ *                    before for another candidate of the same task, and its verdict is repeated (durationMillis is
+ *                    that run's)
  */
 public record ExecutionResult(
         String candidateId,
@@ -26,12 +29,17 @@ public record ExecutionResult(
         String feedback,
         String output,
         double durationMillis,
-        String executor) {
+        String executor,
+        boolean reused) {
 
     public static ExecutionResult of(CandidateProgram candidate, Verdict verdict, String executor) {
+        return of(candidate, verdict, executor, false);
+    }
+
+    public static ExecutionResult of(CandidateProgram candidate, Verdict verdict, String executor, boolean reused) {
         return new ExecutionResult(candidate.candidateId(), candidate.runId(), candidate.iteration(),
                 candidate.purpose(), candidate.taskId(), candidate.sampleIndex(), candidate.prompt(), candidate.completion(),
                 verdict.passed(), verdict.category(), verdict.feedback(), verdict.output(),
-                verdict.durationMillis(), executor);
+                verdict.durationMillis(), executor, reused);
     }
 }

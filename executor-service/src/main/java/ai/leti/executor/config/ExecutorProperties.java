@@ -16,11 +16,15 @@ import org.springframework.validation.annotation.Validated;
  *                    busy while a slow program finishes in a spare
  * @param partitions  partitions of the candidates topic when this service creates it: the most executor threads
  *                    the whole fleet can use at once
+ * @param recentVerdicts how many verdicts this instance keeps to answer a repeated program (same task, program,
+ *                    tests and limit) without running it again ({@link ai.leti.executor.verdict.RecentVerdicts}); 0
+ *                    runs every candidate
  */
 @Validated
 @ConfigurationProperties("leti.executor")
 public record ExecutorProperties(
         @NotBlank String instanceId,
         @Min(0) @DefaultValue("0") int concurrency,
-        @Min(1) @DefaultValue("12") int partitions) {
+        @Min(1) @DefaultValue("12") int partitions,
+        @Min(0) @DefaultValue("4096") int recentVerdicts) {
 }

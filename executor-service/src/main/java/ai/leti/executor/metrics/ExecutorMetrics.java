@@ -15,7 +15,7 @@ import io.micrometer.core.instrument.Timer;
 /**
  * The executor's meters. Names live here only; Prometheus sees them as {@code leti_executor_programs_total},
  * {@code leti_executor_run_seconds}, {@code leti_executor_sandbox_failures_total},
- * {@code leti_executor_dead_letters_total}, {@code leti_executor_workers_live}.
+ * {@code leti_executor_dead_letters_total}, {@code leti_executor_workers_live}, {@code leti_executor_reused_total}.
  * Tags are low-cardinality: verdict and category, never a task or candidate id.
  */
 @Component
@@ -26,6 +26,7 @@ public class ExecutorMetrics {
     public static final String SANDBOX_FAILURES = "leti.executor.sandbox.failures";
     public static final String DEAD_LETTERS = "leti.executor.dead.letters";
     public static final String WORKERS_LIVE = "leti.executor.workers.live";
+    public static final String REUSED = "leti.executor.reused";
 
     private final MeterRegistry registry;
     private final Counter deadLetters;
@@ -40,6 +41,7 @@ public class ExecutorMetrics {
                 .register(registry);
         for (ErrorCategory category : ErrorCategory.values()) {
             programs(category); // export every series from the start so dashboards and alerts see zeros
+            reused(category);
         }
     }
 
@@ -55,8 +57,20 @@ public class ExecutorMetrics {
         }
     }
 
+    /** A candidate answered with the verdict of the same program's last run, not run again. */
+    public void reused(Verdict verdict) {
+        reused(verdict.category()).increment();
+    }
+
     public void deadLetter() {
         deadLetters.increment();
+    }
+
+    private Counter reused(ErrorCategory category) {
+        return Counter.builder(REUSED).description("Candidates answered with a repeated program's verdict, not run again")
+                .tag("verdict", category == ErrorCategory.NONE ? "passed" : "failed")
+                .tag("category", category.tag())
+                .register(registry);
     }
 
     private Counter programs(ErrorCategory category) {

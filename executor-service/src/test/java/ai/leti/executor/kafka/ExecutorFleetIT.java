@@ -45,8 +45,8 @@ import ai.leti.executor.ExecutorApplication;
 
 /**
  * Two executor instances in one consumer group against a real (embedded KRaft) broker: every candidate gets
- * exactly one result, both instances take a share, poison messages land in the dead-letter topic, and the
- * actuator exposes readiness and the executor's metrics.
+ * exactly one result, both instances take a share, a repeated program is answered from its first run's verdict,
+ * poison messages land in the dead-letter topic, and the actuator exposes readiness and the executor's metrics.
  */
 @EmbeddedKafka(partitions = 4, topics = {Topics.CANDIDATES, Topics.RESULTS, Topics.CANDIDATES_DLT})
 class ExecutorFleetIT {
@@ -142,6 +142,14 @@ class ExecutorFleetIT {
             assertThat(result.passed()).as(candidate.candidateId()).isEqualTo(shouldPass);
             assertThat(result.category()).isEqualTo(shouldPass ? ErrorCategory.NONE : ErrorCategory.ASSERTION);
             assertThat(result.completion()).isEqualTo(candidate.completion());
+            // samples 2 and 3 repeat 0 and 1; keyed by task, they reach the instance that ran those, after them
+            assertThat(result.reused()).as(candidate.candidateId() + " reused").isEqualTo(candidate.sampleIndex() >= 2);
+            if (result.reused()) {
+                ExecutionResult first = results.get(CandidateProgram.idOf("fleet", 1, Purpose.TRAIN, candidate.taskId(),
+                        candidate.sampleIndex() - 2)).get(0);
+                assertThat(result.executor()).isEqualTo(first.executor());
+                assertThat(result.feedback()).isEqualTo(first.feedback());
+            }
         }
         Set<String> instances = new HashSet<>();
         results.values().forEach(perCandidate -> instances.add(perCandidate.get(0).executor()));
@@ -152,8 +160,18 @@ class ExecutorFleetIT {
 
         String metrics = get(executors.get(0), "/actuator/prometheus") + get(executors.get(1), "/actuator/prometheus");
         assertThat(metrics).contains("leti_executor_programs_total{", "category=\"assertion\"",
-                "leti_executor_run_seconds_bucket", "leti_executor_dead_letters_total", "leti_executor_workers_live");
+                "leti_executor_run_seconds_bucket", "leti_executor_dead_letters_total", "leti_executor_workers_live",
+                "leti_executor_reused_total{");
+        // 20 programs ran, 20 repeats were answered from the verdicts their first runs left
+        assertThat(counted(metrics, "leti_executor_programs_total{")).isEqualTo(TASKS * SAMPLES_PER_TASK / 2.0);
+        assertThat(counted(metrics, "leti_executor_reused_total{")).isEqualTo(TASKS * SAMPLES_PER_TASK / 2.0);
         assertThat(get(executors.get(0), "/actuator/health/readiness")).contains("\"UP\"");
+    }
+
+    /** The sum of every series of a counter in a Prometheus text scrape. */
+    private static double counted(String scrape, String series) {
+        return scrape.lines().filter(line -> line.startsWith(series))
+                .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1))).sum();
     }
 
     private static String get(ConfigurableApplicationContext context, String path) throws Exception {

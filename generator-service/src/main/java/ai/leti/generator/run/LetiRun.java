@@ -169,7 +169,9 @@ public final class LetiRun implements Runnable {
             evaluationResults.putIfAbsent(result.candidateId(), result);
         } else if (result.iteration() == iteration && trainingResults.putIfAbsent(result.candidateId(), result.passed()) == null) {
             lastResult = System.nanoTime();
-            executionBusyMillis.add(result.durationMillis());
+            if (!result.reused()) { // a repeat the executor answered without running it took no sandbox time
+                executionBusyMillis.add(result.durationMillis());
+            }
             metrics.inFlight(sampled.get() - trainingResults.size());
             if (result.passed()) {
                 passed.incrementAndGet();

@@ -55,7 +55,8 @@ public record RunStatus(
      * @param wallSeconds          start of sampling to the new checkpoint loaded
      * @param samplingSeconds      the generator sampling the iteration's programs
      * @param executionSeconds     first candidate published to last result received
-     * @param executionBusySeconds the programs' run times summed over the fleet's workers
+     * @param executionBusySeconds the programs' run times summed over the fleet's workers (a repeated program the
+     *                             executor answered from its recent verdicts counts nothing)
      * @param trainingSeconds      the trainer's fine-tuning (as it announced)
      * @param samplePassRate       the fraction of the iteration's sampled programs that passed
      */

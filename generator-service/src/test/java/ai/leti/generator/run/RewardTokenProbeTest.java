@@ -16,7 +16,7 @@ class RewardTokenProbeTest {
 
     private static ExecutionResult result(int task, boolean passed, String completion) {
         return new ExecutionResult("r/0/EVAL_PLAIN/" + task + "/0", "r", 0, Purpose.EVAL_PLAIN, Integer.toString(task), 0,
-                "prompt " + task, completion, passed, passed ? ErrorCategory.NONE : ErrorCategory.ASSERTION, "", "", 1, "e");
+                "prompt " + task, completion, passed, passed ? ErrorCategory.NONE : ErrorCategory.ASSERTION, "", "", 1, "e", false);
     }
 
     @Test

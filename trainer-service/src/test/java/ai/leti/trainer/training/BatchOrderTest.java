@@ -16,7 +16,7 @@ class BatchOrderTest {
 
     private static ExecutionResult result(String task, int sample, boolean passed) {
         return new ExecutionResult("r/1/TRAIN/" + task + "/" + sample, "r", 1, Purpose.TRAIN, task, sample, "p", "c",
-                passed, passed ? ErrorCategory.NONE : ErrorCategory.ASSERTION, passed ? "" : "AssertionError", "", 1.0, "e");
+                passed, passed ? ErrorCategory.NONE : ErrorCategory.ASSERTION, passed ? "" : "AssertionError", "", 1.0, "e", false);
     }
 
     @Test
