@@ -1,6 +1,7 @@
 package ai.leti.generator.demo;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -51,15 +52,41 @@ class DemoReportTest {
         Map<String, Object> efficiency = DemoReport.sampleEfficiency(run("t", 400, 0.24, 0.30, 0.45),
                 run("b", 400, 0.24, 0.20, 0.28));
         assertThat(efficiency).containsEntry("binary_best", 0.28).containsEntry("binary_steps", 800L)
-                .containsEntry("textual_steps", 400L).containsEntry("ratio", 0.5).containsEntry("claim_holds", true)
-                .containsEntry("resolved", true);
-        assertThat((double) efficiency.get("binary_gain_over_base")).isCloseTo(0.04, org.assertj.core.api.Assertions.within(1e-9));
-        assertThat((double) efficiency.get("textual_gain_over_base")).isCloseTo(0.21, org.assertj.core.api.Assertions.within(1e-9));
+                .containsEntry("textual_steps", 400L).containsEntry("ratio", 0.5).containsEntry("resolved", true);
+        // between evaluations: textual crosses 0.28 two thirds of the way from 0 to 400 steps (0.24 -> 0.30);
+        // binary reaches it at its second evaluation, 800 steps (0.20 -> 0.28)
+        assertThat((double) efficiency.get("textual_steps_interpolated")).isCloseTo(266.67, within(0.01));
+        assertThat((double) efficiency.get("binary_steps_interpolated")).isCloseTo(800, within(1e-9));
+        assertThat((double) efficiency.get("ratio_interpolated")).isCloseTo(1 / 3.0, within(1e-9));
+        assertThat(efficiency).containsEntry("claim_holds", true);
+        assertThat((double) efficiency.get("binary_gain_over_base")).isCloseTo(0.04, within(1e-9));
+        assertThat((double) efficiency.get("textual_gain_over_base")).isCloseTo(0.21, within(1e-9));
+    }
 
-        Map<String, Object> never = DemoReport.sampleEfficiency(run("t", 400, 0.24, 0.20, 0.25),
+    @Test
+    void aRatioBelowOneShowsWhenBinarysBestIsItsFirstEvaluation() {
+        // Read only at the evaluations, both reach 0.30 at their first (ratio 1). Between them, textual (0.24 -> 0.40)
+        // crosses 0.30 at 150 steps, binary (0.24 -> 0.30) at 400.
+        Map<String, Object> efficiency = DemoReport.sampleEfficiency(run("t", 400, 0.24, 0.40, 0.45),
                 run("b", 400, 0.24, 0.30, 0.28));
-        assertThat(never).containsEntry("textual_steps", null).containsEntry("ratio", null).containsEntry("claim_holds", false)
-                .as("binary's best at its first evaluation: no ratio below 1 could be seen").containsEntry("resolved", false);
+        assertThat(efficiency).containsEntry("ratio", 1.0).containsEntry("resolved", true);
+        assertThat((double) efficiency.get("ratio_interpolated")).isCloseTo(0.375, within(1e-9));
+        assertThat(efficiency).containsEntry("claim_holds", true);
+
+        Map<String, Object> slower = DemoReport.sampleEfficiency(run("t", 400, 0.24, 0.20, 0.25),
+                run("b", 400, 0.24, 0.30, 0.28));
+        assertThat(slower).containsEntry("textual_steps", null).containsEntry("textual_steps_interpolated", null)
+                .containsEntry("ratio_interpolated", null).containsEntry("claim_holds", false);
+    }
+
+    @Test
+    void noRatioWhenBinaryNeverRoseAboveTheBase() {
+        Map<String, Object> flat = DemoReport.sampleEfficiency(run("t", 400, 0.24, 0.35, 0.45),
+                run("b", 400, 0.24, 0.20, 0.22));
+        assertThat(flat).containsEntry("resolved", false).containsEntry("ratio_interpolated", null)
+                .containsEntry("claim_holds", false);
+        assertThat((double) flat.get("binary_gain_over_base")).isCloseTo(-0.02, within(1e-9));
+        assertThat(DemoReport.stepsToReach(run("b", 400, 0.24, 0.20, 0.22).evaluations(), 0.3)).isNull();
     }
 
     @Test
