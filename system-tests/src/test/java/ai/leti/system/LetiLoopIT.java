@@ -84,12 +84,14 @@ class LetiLoopIT {
     /**
      * kill -9 of the generator in the middle of a run, then a new generator on the same state directory: the run
      * goes on from where it was, and each iteration is trained once, on exactly its candidates. This run
-     * evaluates on HumanEval-format tasks.
+     * evaluates on HumanEval-format tasks and trains on raw generations (the authors' texts).
      */
     @Test
     @Order(2)
     void goesOnWhereItWasAfterTheGeneratorIsKilled() throws Exception {
-        String id = system.startRun(system.request("restart", 2).replace("heldout.jsonl", "heldout-humaneval.jsonl"));
+        // the authors' training texts: raw generations, sampled without stop sequences, no end-of-text
+        String id = system.startRun(system.request("restart", 2).replace("heldout.jsonl", "heldout-humaneval.jsonl")
+                .replace("\"seed\": 1", "\"trainingText\": \"raw\", \"seed\": 1"));
         system.awaitIteration(id, 1);
         system.killAndRestart(LetiSystem.GENERATOR);
 
@@ -97,6 +99,9 @@ class LetiLoopIT {
         assertThat(done.get("iteration").asInt()).isEqualTo(2);
         assertThat(done.get("evaluations")).extracting(e -> e.get("iteration").asInt()).containsExactly(0, 1, 2);
         system.assertTrainedOnExactlyItsCandidates(id, 2, 2);
+        for (int iteration = 1; iteration <= 2; iteration++) {
+            assertThat(system.outcome(id, iteration).get("trainingText").asString()).isEqualTo("raw");
+        }
         String trainerLog = Files.readString(system.work.resolve(LetiSystem.TRAINER + ".log"));
         for (int iteration = 1; iteration <= 2; iteration++) {
             assertThat(trainerLog.split("run " + id + " iteration " + iteration + ": checkpoint ", -1))

@@ -216,13 +216,18 @@ final class LetiSystem implements AutoCloseable {
                     ids.add(CandidateProgram.idOf(id, iteration, Purpose.TRAIN, task, sample));
                 }
             }
-            JsonNode outcome = Jsonl.MAPPER.readTree(Files.readString(
-                    work.resolve("store").resolve(id).resolve("iteration-" + iteration).resolve("training_outcome.json")));
+            JsonNode outcome = outcome(id, iteration);
             assertThat(outcome.get("sequences").asInt()).as("iteration %d: one result per candidate", iteration)
                     .isEqualTo(tasks.size() * samples);
             assertThat(outcome.get("candidates").asString()).as("iteration %d trained on exactly its candidates", iteration)
                     .isEqualTo(sha256(String.join("\n", ids.stream().sorted().toList())));
         }
+    }
+
+    /** What the trainer wrote of an iteration's training ({@code training_outcome.json}). */
+    JsonNode outcome(String id, int iteration) throws Exception {
+        return Jsonl.MAPPER.readTree(Files.readString(
+                work.resolve("store").resolve(id).resolve("iteration-" + iteration).resolve("training_outcome.json")));
     }
 
     private static String sha256(String text) throws Exception {

@@ -228,7 +228,7 @@ class TrainerIT {
     private static IterationPlan plan(String run, int iteration, int sampledFrom, String digest, int epochs,
             int regularization, String corpus, List<String> excluded) {
         return new IterationPlan(run, iteration, FeedbackMode.TEXTUAL, base.toString(), sampledFrom, digest, SAMPLES,
-                epochs, 4, 1e-3, regularization, corpus, 16, excluded, 16, IterationPlan.GENERATION);
+                epochs, 4, 1e-3, regularization, corpus, 16, excluded, 16, IterationPlan.GENERATION, IterationPlan.EXECUTED);
     }
 
     private static final Map<String, CheckpointAnnouncement> SEEN = new java.util.concurrent.ConcurrentHashMap<>();

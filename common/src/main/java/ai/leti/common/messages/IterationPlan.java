@@ -28,6 +28,11 @@ import ai.leti.common.leti.FeedbackMode;
  * @param batchOrder         {@link #GENERATION} (the authors': the samples in generation order, one problem's
  *                           samples side by side in a batch, no shuffling) or {@link #LENGTH} (texts of similar
  *                           length share a batch, batches shuffled each epoch: less padding); null means length
+ * @param trainingText       {@link #EXECUTED} (the program as it was executed, cut at the generator's stop
+ *                           sequences, ending with end-of-text so the model learns to stop) or {@link #RAW} (the
+ *                           authors': the raw generation, sampled without stop sequences, with no end-of-text);
+ *                           null means executed. Reference solutions always end with end-of-text, as the authors'
+ *                           ground-truth baseline did
  */
 public record IterationPlan(
         String runId,
@@ -45,14 +50,22 @@ public record IterationPlan(
         int regularizationBlockTokens,
         List<String> excludedPrograms,
         int feedbackTokens,
-        String batchOrder) {
+        String batchOrder,
+        String trainingText) {
 
     public static final String GENERATION = "generation";
     public static final String LENGTH = "length";
+    public static final String EXECUTED = "executed";
+    public static final String RAW = "raw";
     /** The regularization corpus that means the trainer's own Python standard library. */
     public static final String STANDARD_LIBRARY = "stdlib";
 
     public IterationPlan {
         excludedPrograms = excludedPrograms == null ? List.of() : List.copyOf(excludedPrograms);
+    }
+
+    /** Whether training texts are the raw generations, without end-of-text (the authors' way). */
+    public boolean rawText() {
+        return RAW.equals(trainingText);
     }
 }

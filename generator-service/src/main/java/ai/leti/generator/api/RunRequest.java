@@ -28,6 +28,10 @@ import ai.leti.common.leti.FeedbackMode;
  * @param batchOrder         {@code generation} (the authors': one problem's samples side by side in a batch, in the
  *                           order they were generated, no shuffling) or {@code length} (texts of similar length share
  *                           a batch, shuffled each epoch; the default, and the CPU recipe's)
+ * @param trainingText       {@code executed} (the default: training samples end at the generator's stop sequences,
+ *                           and the program as executed is trained on, ending with end-of-text) or {@code raw} (the
+ *                           authors': training samples run to end-of-text or {@code maxNewTokens} with no stop
+ *                           sequence, and the raw generation is executed and trained on, without end-of-text)
  * @param evaluationTopP     nucleus of evaluation sampling (absent: 1.0; HumanEval's protocol: 0.95)
  * @param evaluationStopSequences where an evaluation completion ends (absent: the generator's
  *                           {@code leti.generator.stop}, which training samples always use; HumanEval's protocol:
@@ -53,6 +57,7 @@ public record RunRequest(
         @Min(16) @Max(4096) Integer regularizationBlockTokens,
         @Min(0) @Max(4096) int feedbackTokens,
         @Pattern(regexp = "generation|length", message = "generation or length") String batchOrder,
+        @Pattern(regexp = "executed|raw", message = "executed or raw") String trainingText,
         String evaluationFile,
         @NotNull @Pattern(regexp = "all|train|test|validation", message = "all, train, test or validation") String evaluationSplit,
         @Min(1) @Max(256) int evaluationSamples,

@@ -53,6 +53,10 @@ public final class DemoCli implements Callable<Integer> {
             + " shuffled: the CPU recipe's) or generation (the authors': one problem's samples side by side).")
     String batchOrder;
 
+    @Option(names = "--training-text", defaultValue = IterationPlan.EXECUTED, description = "executed (default: samples"
+            + " cut at stop sequences, texts end with end-of-text) or raw (the authors': raw generations, no end-of-text).")
+    String trainingText;
+
     @Option(names = "--seed", defaultValue = "0")
     long seed;
 
@@ -81,9 +85,12 @@ public final class DemoCli implements Callable<Integer> {
         if (!List.of(IterationPlan.LENGTH, IterationPlan.GENERATION).contains(batchOrder)) {
             throw new IllegalArgumentException("--batch-order: length or generation, got " + batchOrder);
         }
+        if (!List.of(IterationPlan.EXECUTED, IterationPlan.RAW).contains(trainingText)) {
+            throw new IllegalArgumentException("--training-text: executed or raw, got " + trainingText);
+        }
         DemoPlan plan = new DemoPlan(task, modes != null ? modes : preset.modes(),
                 iterations != null ? iterations : preset.iterations(), preset.samplesPerTask(), preset.epochs(),
-                preset.evaluationSamples(), seed, batchOrder);
+                preset.evaluationSamples(), seed, batchOrder, trainingText);
         for (String mode : plan.modes()) {
             if (!DemoPlan.MODES.contains(mode)) {
                 throw new IllegalArgumentException("--modes: unknown mode '" + mode + "' (" + String.join(", ", DemoPlan.MODES) + ")");

@@ -16,16 +16,17 @@ import ai.leti.common.tasks.TaskFiles;
  * code tasks ({@code code}) or on event argument extraction ({@code eae}).
  */
 record DemoPlan(String task, List<String> modes, int iterations, int samplesPerTask, int epochs, int evaluationSamples,
-        long seed, String batchOrder) {
+        long seed, String batchOrder, String trainingText) {
 
     /** Every mode the demo can run, in its default order: LETI, its binary ablation, and three controls. */
     static final List<String> MODES = List.of("textual", "binary", "none", "reference", "passing-only");
     static DemoPlan full(String task, long seed) {
-        return new DemoPlan(task, MODES, 5, 8, 4, 2, seed, IterationPlan.LENGTH);
+        return new DemoPlan(task, MODES, 5, 8, 4, 2, seed, IterationPlan.LENGTH, IterationPlan.EXECUTED);
     }
 
     static DemoPlan quick(String task, long seed) {
-        return new DemoPlan(task, List.of("textual", "binary"), 2, 4, 3, 1, seed, IterationPlan.LENGTH);
+        return new DemoPlan(task, List.of("textual", "binary"), 2, 4, 3, 1, seed, IterationPlan.LENGTH,
+                IterationPlan.EXECUTED);
     }
 
     boolean extraction() {
@@ -54,6 +55,7 @@ record DemoPlan(String task, List<String> modes, int iterations, int samplesPerT
         request.put("regularizationBlockTokens", 64); // about the pre-training programs' own length (53 tokens)
         request.put("feedbackTokens", 60);
         request.put("batchOrder", batchOrder); // length: the CPU recipe's; generation: the authors' (the presets')
+        request.put("trainingText", trainingText); // executed: cut at stop sequences, end-of-text; raw: the authors'
         request.put("evaluationFile", tasks.resolve("heldout.jsonl").toAbsolutePath().toString());
         request.put("evaluationSplit", "all");
         request.put("evaluationSamples", evaluationSamples);

@@ -225,14 +225,16 @@ public final class LetiRun implements Runnable {
                             request.regularizationRatio(), request.regularizationCorpus(),
                             request.regularizationBlockTokens() == null ? 0 : request.regularizationBlockTokens(),
                             excludedPrograms, request.feedbackTokens(),
-                            request.batchOrder() == null ? IterationPlan.LENGTH : request.batchOrder()));
+                            request.batchOrder() == null ? IterationPlan.LENGTH : request.batchOrder(),
+                            raw() ? IterationPlan.RAW : IterationPlan.EXECUTED));
                     if (reference) {
                         for (Task task : tasks) { // the paper's ground-truth baseline: no sampling
                             publish(Purpose.TRAIN, task, 0, task.referenceCompletion());
                         }
                     } else {
+                        // raw (the authors'): no stop sequence, the generation runs to end-of-text or the limit
                         sample(model, tasks, samples, Purpose.TRAIN, request.temperature(), request.topP(),
-                                properties.stop());
+                                raw() ? List.of() : properties.stop());
                     }
                     sink.flush();
                     samplingEnded = System.nanoTime();
@@ -388,6 +390,10 @@ public final class LetiRun implements Runnable {
         };
     }
 
+
+    private boolean raw() {
+        return IterationPlan.RAW.equals(request.trainingText());
+    }
 
     private String mode() {
         return request.mode().name().toLowerCase(java.util.Locale.ROOT);

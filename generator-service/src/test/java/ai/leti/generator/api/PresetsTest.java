@@ -41,6 +41,7 @@ class PresetsTest {
                 assertThat(request.batchSize()).isEqualTo(128);
                 assertThat(request.epochs()).isEqualTo(3);
                 assertThat(request.regularizationCorpus()).as("plain code, no download").isEqualTo("stdlib");
+                assertThat(request.trainingText()).as("the authors' texts: raw generations, no end-of-text").isEqualTo("raw");
                 if (request.evaluationFile().contains("HumanEval")) {
                     assertThat(request.evaluationTopP()).isEqualTo(0.95);
                     assertThat(request.evaluationStopSequences()).containsExactly("\ndef", "\nclass", "\nif", "\n#",

@@ -70,6 +70,7 @@ class RunControllerTest {
             {"\"evaluationStopSequences\": [\"\"]", "evaluationStopSequences"},
             {"\"evaluationStopSequences\": [" + "\"x\",".repeat(16) + "\"x\"]", "evaluationStopSequences"},
             {"\"batchOrder\": \"random\"", "batchOrder"},
+            {"\"trainingText\": \"cooked\"", "trainingText"},
             {"\"regularizationBlockTokens\": 8", "regularizationBlockTokens"}};
         for (String[] bad : cases) {
             mvc.perform(post("/runs").header("Authorization", BEARER).contentType(MediaType.APPLICATION_JSON)

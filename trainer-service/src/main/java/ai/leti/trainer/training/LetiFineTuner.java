@@ -21,6 +21,7 @@ import org.springframework.stereotype.Component;
 
 import ai.djl.Device;
 import ai.djl.ndarray.types.DataType;
+import ai.leti.common.leti.FeedbackMode;
 import ai.leti.common.leti.LetiFormat;
 import ai.leti.common.messages.ErrorCategory;
 import ai.leti.common.messages.ExecutionResult;
@@ -52,8 +53,10 @@ public class LetiFineTuner {
      *
      * @param sequences  the LETI training texts (one per executed program), regularization texts not counted
      * @param candidates SHA-256 of the sorted candidate ids trained on: two trainings on the same programs agree
+     * @param trainingText {@link IterationPlan#EXECUTED} or {@link IterationPlan#RAW}: how the texts ended
      */
-    public record Outcome(double loss, int steps, int sequences, String candidates, long tokens, double seconds) {
+    public record Outcome(double loss, int steps, int sequences, String candidates, long tokens, double seconds,
+            String trainingText) {
     }
 
     /** Tokens per plain-code block when a plan does not say. */
@@ -122,7 +125,7 @@ public class LetiFineTuner {
             }
             tokenizer.save(out);
             return new Outcome(lastEpochLoss, steps, sequences.size(), digest(results), tokens,
-                    (System.nanoTime() - started) / 1e9);
+                    (System.nanoTime() - started) / 1e9, plan.rawText() ? IterationPlan.RAW : IterationPlan.EXECUTED);
         }
     }
 
@@ -136,7 +139,10 @@ public class LetiFineTuner {
         }
     }
 
-    /** The LETI training text of one result, as tokens, ending with end-of-text so the model learns to stop. */
+    /**
+     * The LETI training text of one result, as tokens: ending with end-of-text so the model learns to stop, or, for
+     * a plan that trains on raw generations (the authors'), without it; a reference solution always ends with it.
+     */
     static int[] encode(LetiTokenizer tokenizer, IterationPlan plan, ExecutionResult result) {
         String feedback = result.feedback();
         if (plan.feedbackTokens() > 0 && feedback != null && !feedback.isEmpty()) {
@@ -146,7 +152,7 @@ public class LetiFineTuner {
             }
         }
         String text = LetiFormat.trainingText(plan.mode(), result.passed(), feedback, result.prompt(), result.completion());
-        return tokenizer.encodeDocument(text);
+        return plan.rawText() && plan.mode() != FeedbackMode.REFERENCE ? tokenizer.encode(text) : tokenizer.encodeDocument(text);
     }
 
 
