@@ -102,6 +102,12 @@ public final class TaskFiles {
             row.put("event_type", eae.eventType());
             row.put("arguments", eae.gold().stream().map(argument -> Map.of("role", argument.role(), "type",
                     argument.type(), "name", argument.name())).toList());
+            if (eae.trigger() != null) {
+                row.put("trigger", eae.trigger());
+            }
+            if (eae.authors()) {
+                row.put("style", eae.style()); // absent: the typed style
+            }
         }
         return row;
     }
@@ -129,7 +135,8 @@ public final class TaskFiles {
                         required(argument, "type", where), required(argument, "name", where)));
             }
             try {
-                return new EaeTask(taskId, required(node, "sentence", where), required(node, "event_type", where), arguments);
+                return new EaeTask(taskId, required(node, "sentence", where), required(node, "event_type", where), arguments,
+                        Jsonl.text(node, "trigger"), Jsonl.text(node, "style"));
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException(where + ": " + e.getMessage(), e);
             }

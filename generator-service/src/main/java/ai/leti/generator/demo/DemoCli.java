@@ -40,7 +40,8 @@ public final class DemoCli implements Callable<Integer> {
     @Option(names = "--quick", description = "A smaller run (two modes, two iterations).")
     boolean quick;
 
-    @Option(names = "--task", defaultValue = "code", description = "code (generated functions) or eae (event argument extraction).")
+    @Option(names = "--task", defaultValue = "code", description = "code (generated functions), eae (event argument extraction,"
+            + " typed ontology) or eae-authors (the same sentences the authors' way: their verifier, greedy evaluation).")
     String task;
 
     @Option(names = "--modes", split = ",", description = "Feedback modes to run (default: textual,binary,none,reference,passing-only; quick: textual,binary).")
@@ -78,8 +79,8 @@ public final class DemoCli implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (!List.of("code", "eae").contains(task)) {
-            throw new IllegalArgumentException("--task: code or eae, got " + task);
+        if (!List.of("code", "eae", "eae-authors").contains(task)) {
+            throw new IllegalArgumentException("--task: code, eae or eae-authors, got " + task);
         }
         DemoPlan preset = quick ? DemoPlan.quick(task, seed) : DemoPlan.full(task, seed);
         if (!List.of(IterationPlan.LENGTH, IterationPlan.GENERATION).contains(batchOrder)) {

@@ -30,13 +30,18 @@ record DemoPlan(String task, List<String> modes, int iterations, int samplesPerT
     }
 
     boolean extraction() {
-        return task.equals("eae");
+        return task.startsWith("eae");
+    }
+
+    /** Event argument extraction the authors' way: their verifier, no regularization, one greedy evaluation sample. */
+    boolean authorsExtraction() {
+        return task.equals("eae-authors");
     }
 
     /** The body of {@code POST /runs} for one mode. */
     String request(String mode, Path base, Path tasks) {
         Map<String, Object> request = new LinkedHashMap<>();
-        request.put("name", "demo-" + (extraction() ? "eae-" : "") + mode);
+        request.put("name", "demo-" + (extraction() ? task + "-" : "") + mode);
         request.put("model", base.toAbsolutePath().toString());
         request.put("taskFile", tasks.resolve("train.jsonl").toAbsolutePath().toString());
         request.put("split", "all");
@@ -49,17 +54,22 @@ record DemoPlan(String task, List<String> modes, int iterations, int samplesPerT
         request.put("mode", mode.toUpperCase(java.util.Locale.ROOT).replace('-', '_'));
         request.put("batchSize", 16);
         request.put("learningRate", 3e-4);
-        request.put("regularizationRatio", 1);
-        // plain code, never a task file: the pre-training programs (no program of the run's train or held-out tasks)
-        request.put("regularizationCorpus", tasks.resolve(TaskFiles.PLAIN_CODE).toAbsolutePath().toString());
-        request.put("regularizationBlockTokens", 64); // about the pre-training programs' own length (53 tokens)
+        if (authorsExtraction()) {
+            request.put("regularizationRatio", 0); // the authors ran EAE without it
+        } else {
+            request.put("regularizationRatio", 1);
+            // plain code, never a task file: the pre-training programs (no program of the run's train or held-out tasks)
+            request.put("regularizationCorpus", tasks.resolve(TaskFiles.PLAIN_CODE).toAbsolutePath().toString());
+            request.put("regularizationBlockTokens", 64); // about the pre-training programs' own length (53 tokens)
+        }
         request.put("feedbackTokens", 60);
         request.put("batchOrder", batchOrder); // length: the CPU recipe's; generation: the authors' (the presets')
         request.put("trainingText", trainingText); // executed: cut at stop sequences, end-of-text; raw: the authors'
         request.put("evaluationFile", tasks.resolve("heldout.jsonl").toAbsolutePath().toString());
         request.put("evaluationSplit", "all");
-        request.put("evaluationSamples", evaluationSamples);
-        request.put("evaluationTemperature", 0.2);
+        // the authors' EAE evaluation: one greedy sample per sentence
+        request.put("evaluationSamples", authorsExtraction() ? 1 : evaluationSamples);
+        request.put("evaluationTemperature", authorsExtraction() ? 0.0 : 0.2);
         request.put("evaluationEvery", 1);
         request.put("timeoutSeconds", extraction() ? 30 : 5); // the paper's limits
         request.put("seed", seed);

@@ -340,14 +340,17 @@ final class DemoReport {
                 th{background:#f3f3f3}img{max-width:100%}code{background:#f3f3f3}</style></head><body>
                 <h1>LETI demo report</h1>
                 """);
-        html.append(String.format(Locale.ROOT, "<p>Modes %s; %d iterations of %d samples per training task; %d epochs per"
-                + " iteration, batches in %s order (%s); training texts: %s; held-out pass@1 from %d sample(s) per task at temperature 0.2;"
-                + " %.1f minutes. Every number is also in <code>summary.json</code>.</p>", plan.modes(), plan.iterations(),
-                plan.samplesPerTask(), plan.epochs(), plan.batchOrder(), plan.batchOrder().equals(IterationPlan.LENGTH)
+        String evaluation = plan.authorsExtraction() ? "one greedy sample per task (the authors' EAE protocol)"
+                : String.format(Locale.ROOT, "%d sample(s) per task at temperature 0.2", plan.evaluationSamples());
+        html.append(String.format(Locale.ROOT, "<p>Task %s; modes %s; %d iterations of %d samples per training task; %d epochs"
+                + " per iteration, batches in %s order (%s); training texts: %s; held-out pass@1 from %s;"
+                + " %.1f minutes. Every number is also in <code>summary.json</code>.</p>", plan.task(), plan.modes(),
+                plan.iterations(), plan.samplesPerTask(), plan.epochs(), plan.batchOrder(),
+                plan.batchOrder().equals(IterationPlan.LENGTH)
                         ? "similar lengths together, shuffled: the CPU recipe's; the authors keep generation order"
                         : "the authors': one problem's samples side by side", IterationPlan.RAW.equals(plan.trainingText())
                         ? "raw generations without end-of-text (the authors')"
-                        : "programs as executed, cut at stop sequences, ending with end-of-text", plan.evaluationSamples(), minutes));
+                        : "programs as executed, cut at stop sequences, ending with end-of-text", evaluation, minutes));
         html.append("<p>Held-out pass@1 is conditioned on <code>&lt;|good|&gt;</code> after each iteration; the base model"
                 + " (iteration 0) has never seen a reward token, so its point is unconditioned.</p>");
         html.append("<h2>Figures</h2><pre>").append(escape(headline())).append("</pre>");

@@ -457,7 +457,7 @@ public final class LetiRun implements Runnable {
                 }
                 EaeTask eae = extraction.get(result.taskId());
                 if (eae != null) {
-                    argumentCounts.add(EaeScore.count(eae.gold(), EaeScore.extracted(result.output())));
+                    argumentCounts.add(EaeScore.count(eae.gold(), EaeScore.extracted(result.output()), eae.authors()));
                 }
                 int[] counts = perTask.computeIfAbsent(result.taskId(), task -> new int[2]);
                 counts[0]++;

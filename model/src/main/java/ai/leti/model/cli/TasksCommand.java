@@ -3,6 +3,7 @@ package ai.leti.model.cli;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
+import ai.leti.common.tasks.EaeTask;
 import ai.leti.common.tasks.eae.EaeTasks;
 import ai.leti.common.tasks.synthetic.SyntheticTasks;
 import picocli.CommandLine.Command;
@@ -19,7 +20,9 @@ final class TasksCommand implements Callable<Integer> {
     long seed;
 
     @Option(names = "--task", defaultValue = "code",
-            description = "code (arithmetic, string and list functions) or eae (event argument extraction as code).")
+            description = "code (arithmetic, string and list functions), eae (event argument extraction as code, typed"
+                    + " ontology) or eae-authors (the same sentences the authors' way: annotated ontology in the prompt,"
+                    + " trigger marked, a verifier that compares with the gold arguments).")
     String task;
 
     @Override
@@ -31,12 +34,12 @@ final class TasksCommand implements Callable<Integer> {
                 tasks.write(out);
                 sizes = new int[] {tasks.pretrain().size(), tasks.train().size(), tasks.heldOut().size()};
             }
-            case "eae" -> {
-                EaeTasks.TaskSet tasks = EaeTasks.generate(seed);
+            case "eae", "eae-authors" -> {
+                EaeTasks.TaskSet tasks = EaeTasks.generate(seed, task.equals("eae") ? EaeTask.TYPED : EaeTask.AUTHORS);
                 tasks.write(out);
                 sizes = new int[] {tasks.pretrain().size(), tasks.train().size(), tasks.heldOut().size()};
             }
-            default -> throw new IllegalArgumentException("--task: code or eae, got " + task);
+            default -> throw new IllegalArgumentException("--task: code, eae or eae-authors, got " + task);
         }
         System.out.printf("wrote %s: %d pre-training, %d training, %d held-out %s tasks%n", out, sizes[0], sizes[1], sizes[2],
                 task);

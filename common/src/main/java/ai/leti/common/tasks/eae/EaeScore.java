@@ -12,7 +12,8 @@ import tools.jackson.databind.JsonNode;
 
 /**
  * Argument identification and classification F1 (micro-averaged, as for ACE): an extracted argument is
- * identified when the sentence has an argument with its name, classified when also in the same role. A program that
+ * identified when the sentence has an argument with its name (or, as the authors scored, its head word),
+ * classified when also in the same role. A program that
  * extracted nothing (it did not run, or printed no {@code LETI_EAE} line) counts its gold arguments as missed.
  */
 public final class EaeScore {
@@ -50,25 +51,46 @@ public final class EaeScore {
         return arguments;
     }
 
+    /** Names match exactly (the typed style). */
     public static Counts count(List<Argument> gold, List<Argument> predicted) {
+        return count(gold, predicted, false);
+    }
+
+    /**
+     * @param headWords match names by head word ({@link #head}), as the authors scored: "airport" finds "the airport"
+     */
+    public static Counts count(List<Argument> gold, List<Argument> predicted, boolean headWords) {
+        java.util.function.Function<String, String> key = headWords ? EaeScore::head : name -> name;
         List<Argument> unmatchedNames = new ArrayList<>(gold);
         List<Argument> unmatchedRoles = new ArrayList<>(gold);
         int identified = 0;
         int classified = 0;
         for (Argument argument : predicted) {
-            Argument byName = unmatchedNames.stream().filter(g -> g.name().equals(argument.name())).findFirst().orElse(null);
+            String name = key.apply(argument.name());
+            Argument byName = unmatchedNames.stream().filter(g -> key.apply(g.name()).equals(name)).findFirst().orElse(null);
             if (byName != null) {
                 identified++;
                 unmatchedNames.remove(byName);
             }
             Argument byRole = unmatchedRoles.stream()
-                    .filter(g -> g.name().equals(argument.name()) && g.role().equals(argument.role())).findFirst().orElse(null);
+                    .filter(g -> key.apply(g.name()).equals(name) && g.role().equals(argument.role())).findFirst().orElse(null);
             if (byRole != null) {
                 classified++;
                 unmatchedRoles.remove(byRole);
             }
         }
         return new Counts(predicted.size(), gold.size(), identified, classified);
+    }
+
+    /** The head word of an argument's text, as {@code eae/verifier.py}'s {@code leti_head}: last word, lower case, no article. */
+    public static String head(String name) {
+        List<String> words = new ArrayList<>();
+        for (String word : name.toLowerCase(java.util.Locale.ROOT).replace('.', ' ').trim().split("\\s+")) {
+            if (!word.isEmpty() && !List.of("the", "a", "an").contains(word)) {
+                words.add(word);
+            }
+        }
+        return words.isEmpty() ? "" : words.get(words.size() - 1);
     }
 
     /** {@code arg_identification_f1} and {@code arg_classification_f1} over all programs. */

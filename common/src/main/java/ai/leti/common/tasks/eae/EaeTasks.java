@@ -35,24 +35,24 @@ public final class EaeTasks {
             "Weapon", List.of("a knife", "a rifle", "a bomb", "a missile", "a grenade", "a pistol"),
             "Vehicle", List.of("a truck", "a boat", "a helicopter", "a tank", "a van", "a plane"));
 
-    /** {@code {role:Type}} placeholders; a template names its event type first. */
+    /** {@code {role:Type}} placeholders; a template names its event type first and its trigger word last. */
     static final List<String[]> TEMPLATES = List.of(
-            new String[] {"Attack", "{attacker:Person} attacked {target:Person} in {place:Place}."},
-            new String[] {"Attack", "{attacker:Organization} shelled {target:Place} with {instrument:Weapon}."},
-            new String[] {"Attack", "{target:Person} was stabbed by {attacker:Person} with {instrument:Weapon} in {place:Place}."},
-            new String[] {"Attack", "{attacker:Organization} bombed {target:Vehicle} near {place:Place}."},
-            new String[] {"Transport", "{agent:Person} drove {artifact:Vehicle} from {origin:Place} to {destination:Place}."},
-            new String[] {"Transport", "{agent:Organization} shipped {artifact:Weapon} to {destination:Place} by {vehicle:Vehicle}."},
-            new String[] {"Transport", "{artifact:Person} was flown from {origin:Place} to {destination:Place} in {vehicle:Vehicle}."},
-            new String[] {"Meet", "{entity:Person} met {entity:Person} in {place:Place}."},
-            new String[] {"Meet", "{entity:Organization} and {entity:Organization} held talks in {place:Place}."},
-            new String[] {"Meet", "{entity:Person} visited {entity:Organization} at {place:Place}."},
-            new String[] {"Die", "{victim:Person} died in {place:Place}."},
-            new String[] {"Die", "{victim:Person} was killed by {agent:Person} with {instrument:Weapon}."},
-            new String[] {"Die", "{agent:Organization} killed {victim:Person} in {place:Place}."},
-            new String[] {"Hire", "{employer:Organization} hired {employee:Person} in {place:Place}."},
-            new String[] {"Hire", "{employee:Person} joined {employer:Organization}."},
-            new String[] {"Hire", "{employee:Person} was recruited by {employer:Organization} in {place:Place}."});
+            new String[] {"Attack", "{attacker:Person} attacked {target:Person} in {place:Place}.", "attacked"},
+            new String[] {"Attack", "{attacker:Organization} shelled {target:Place} with {instrument:Weapon}.", "shelled"},
+            new String[] {"Attack", "{target:Person} was stabbed by {attacker:Person} with {instrument:Weapon} in {place:Place}.", "stabbed"},
+            new String[] {"Attack", "{attacker:Organization} bombed {target:Vehicle} near {place:Place}.", "bombed"},
+            new String[] {"Transport", "{agent:Person} drove {artifact:Vehicle} from {origin:Place} to {destination:Place}.", "drove"},
+            new String[] {"Transport", "{agent:Organization} shipped {artifact:Weapon} to {destination:Place} by {vehicle:Vehicle}.", "shipped"},
+            new String[] {"Transport", "{artifact:Person} was flown from {origin:Place} to {destination:Place} in {vehicle:Vehicle}.", "flown"},
+            new String[] {"Meet", "{entity:Person} met {entity:Person} in {place:Place}.", "met"},
+            new String[] {"Meet", "{entity:Organization} and {entity:Organization} held talks in {place:Place}.", "talks"},
+            new String[] {"Meet", "{entity:Person} visited {entity:Organization} at {place:Place}.", "visited"},
+            new String[] {"Die", "{victim:Person} died in {place:Place}.", "died"},
+            new String[] {"Die", "{victim:Person} was killed by {agent:Person} with {instrument:Weapon}.", "killed"},
+            new String[] {"Die", "{agent:Organization} killed {victim:Person} in {place:Place}.", "killed"},
+            new String[] {"Hire", "{employer:Organization} hired {employee:Person} in {place:Place}.", "hired"},
+            new String[] {"Hire", "{employee:Person} joined {employer:Organization}.", "joined"},
+            new String[] {"Hire", "{employee:Person} was recruited by {employer:Organization} in {place:Place}.", "recruited"});
 
     private static final Pattern SLOT = Pattern.compile("\\{([a-z]+):([A-Za-z]+)}");
 
@@ -68,7 +68,13 @@ public final class EaeTasks {
     private EaeTasks() {
     }
 
+    /** The project's typed style. */
     public static TaskSet generate(long seed) {
+        return generate(seed, EaeTask.TYPED);
+    }
+
+    /** The same sentences in either style ({@link EaeTask#TYPED}, {@link EaeTask#AUTHORS}). */
+    public static TaskSet generate(long seed, String style) {
         Random random = new Random(seed);
         List<EaeTask> pretrain = new ArrayList<>();
         List<EaeTask> train = new ArrayList<>();
@@ -78,7 +84,7 @@ public final class EaeTasks {
             String[] template = TEMPLATES.get(t);
             int total = PRETRAIN_PER_TEMPLATE + TRAIN_PER_TEMPLATE + HELD_OUT_PER_TEMPLATE;
             for (int made = 0; made < total; ) {
-                EaeTask task = fill(template[0], template[1], random, "eae/" + t + "/" + made);
+                EaeTask task = fill(template, random, "eae/" + t + "/" + made, style);
                 if (!sentences.add(task.sentence())) {
                     continue; // each sentence in one split only
                 }
@@ -90,11 +96,11 @@ public final class EaeTasks {
         return new TaskSet(pretrain, train, heldOut);
     }
 
-    private static EaeTask fill(String eventType, String template, Random random, String taskId) {
+    private static EaeTask fill(String[] template, Random random, String taskId, String style) {
         List<Argument> arguments = new ArrayList<>();
         Set<String> used = new HashSet<>();
         StringBuilder sentence = new StringBuilder();
-        Matcher slot = SLOT.matcher(template);
+        Matcher slot = SLOT.matcher(template[1]);
         while (slot.find()) {
             List<String> pool = ENTITIES.get(slot.group(2));
             String name;
@@ -105,6 +111,6 @@ public final class EaeTasks {
             slot.appendReplacement(sentence, Matcher.quoteReplacement(name));
         }
         slot.appendTail(sentence);
-        return new EaeTask(taskId, sentence.toString(), eventType, arguments);
+        return new EaeTask(taskId, sentence.toString(), template[0], arguments, template[2], style);
     }
 }

@@ -118,4 +118,86 @@ class EaeTasksTest {
                 org.assertj.core.data.Offset.offset(1e-9));
         assertThat(EaeScore.extracted("noise\nLETI_EAE not json\n")).isEmpty();
     }
+
+    private static EaeTask authors(String sentence, String trigger, List<Argument> gold) {
+        return new EaeTask("a", sentence, "Attack", gold, trigger, EaeTask.AUTHORS);
+    }
+
+    private static final List<Argument> ATTACK = List.of(new Argument("attacker", "Person", "Alice"),
+            new Argument("target", "Person", "Bob"), new Argument("place", "Place", "the airport"));
+
+    @Test
+    void theAuthorsPromptHoldsTheAnnotatedOntologyAndMarksTheTrigger() {
+        EaeTask task = authors("Alice attacked Bob in the airport.", "attacked", ATTACK);
+        assertThat(task.prompt()).startsWith("class Entity:\n    def __init__(self, name: str):\n")
+                .contains("class Person(Entity): pass\n", "class Vehicle(Entity): pass\n",
+                        "class Attack(Event):\n    def __init__(self, attacker: list[Person | Organization] = [], target:"
+                                + " list[Person | Place | Vehicle | Organization] = [], instrument: list[Weapon | Vehicle] = [],"
+                                + " place: list[Place] = []):\n")
+                .doesNotContain("raise", "isinstance") // annotated, never checked
+                .endsWith("\n\"\"\"\nTranslate the following sentence into an instance of Attack. The trigger word of the event"
+                        + " is marked with **trigger word**.\n\"Alice **attacked** Bob in the airport.\"\n\"\"\"\nattack_event = Attack(");
+        assertThat(task.referenceCompletion())
+                .isEqualTo("attacker=[Person(\"Alice\")], place=[Place(\"the airport\")], target=[Person(\"Bob\")])\n");
+        assertThat(task.entryPoints()).isEmpty();
+        assertThat(new EaeTask("t", "Alice was killed by Bob with a knife.", "Die", List.of(), "killed", EaeTask.AUTHORS)
+                .markedSentence()).isEqualTo("Alice was **killed** by Bob with a knife.");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> authors("Alice attacked Bob.", "shot", ATTACK))
+                .hasMessageContaining("trigger shot");
+    }
+
+    @Test
+    void everyAuthorsReferenceProgramPassesAndTheTaskFileKeepsItsStyle() throws Exception {
+        EaeTasks.TaskSet tasks = EaeTasks.generate(0, EaeTask.AUTHORS);
+        assertThat(tasks.heldOut()).extracting(EaeTask::sentence)
+                .containsExactlyElementsOf(EaeTasks.generate(0).heldOut().stream().map(EaeTask::sentence).toList());
+        tasks.write(dir);
+        List<Task> all = new ArrayList<>(TaskFiles.read(dir.resolve("train.jsonl")).values());
+        all.addAll(TaskFiles.read(dir.resolve("heldout.jsonl")).values());
+        assertThat(all).allSatisfy(task -> assertThat(((EaeTask) task).authors()).isTrue());
+        assertThat(all).containsExactlyInAnyOrderElementsOf(concat(tasks.train(), tasks.heldOut()));
+        List<String> outputs = run(all.stream().map(task -> task.prompt() + task.referenceCompletion() + task.tests()).toList());
+        for (int i = 0; i < all.size(); i++) {
+            EaeTask task = (EaeTask) all.get(i);
+            assertThat(outputs.get(i)).as(task.markedSentence()).endsWith("PASSED");
+            assertThat(EaeScore.extracted(outputs.get(i))).containsExactlyElementsOf(task.gold());
+        }
+    }
+
+    private static List<EaeTask> concat(List<EaeTask> a, List<EaeTask> b) {
+        List<EaeTask> both = new ArrayList<>(a);
+        both.addAll(b);
+        return both;
+    }
+
+    @Test
+    void theAuthorsVerifierComparesWithTheGoldArgumentsByHeadWord() throws Exception {
+        EaeTask task = authors("Alice attacked Bob in the airport.", "attacked", ATTACK);
+        String prompt = task.prompt();
+        List<String> outputs = run(List.of(
+                // head words: "airport" is "the airport"; types are only annotated, so a Person place still counts
+                prompt + "attacker=[Person(\"Alice\")], target=[Person(\"Bob\")], place=[Person(\"airport\")])\n" + task.tests(),
+                prompt + "attacker=[Person(\"Bob\")], target=[Person(\"Alice\")], place=[Place(\"Paris\")])\n" + task.tests(),
+                prompt + "attacker=[Person(\"Alice\")])\n" + task.tests(),
+                prompt + "attacker=Person(\"Alice\"))\n" + task.tests()));
+        assertThat(outputs.get(0)).endsWith("PASSED");
+        assertThat(outputs.get(1)).endsWith("AssertionError: Person(\"Bob\") is assigned to wrong role attacker\n"
+                + "Person(\"Alice\") is assigned to wrong role target\n"
+                + "Place(\"Paris\") does not match any ground truth argument\n"
+                + "Only 0 out of 3 arguments are correctly identified");
+        assertThat(outputs.get(2)).endsWith("AssertionError: Only 1 out of 3 arguments are correctly identified");
+        assertThat(outputs.get(3)).as("the interpreter's own error").isEqualTo("TypeError: 'Person' object is not iterable");
+        assertThat(EaeScore.extracted(outputs.get(1))).hasSize(3);
+    }
+
+    @Test
+    void headWordsMatchAsTheAuthorsScored() {
+        assertThat(EaeScore.head("the airport")).isEqualTo("airport");
+        assertThat(EaeScore.head("Acme Corp.")).isEqualTo("corp");
+        assertThat(EaeScore.head("a")).isEmpty();
+        List<Argument> gold = List.of(new Argument("place", "Place", "the airport"), new Argument("attacker", "Person", "Alice"));
+        List<Argument> predicted = List.of(new Argument("place", "Place", "airport"), new Argument("target", "Person", "Alice"));
+        assertThat(EaeScore.count(gold, predicted, true)).isEqualTo(new EaeScore.Counts(2, 2, 2, 1));
+        assertThat(EaeScore.count(gold, predicted, false)).isEqualTo(new EaeScore.Counts(2, 2, 1, 0));
+    }
 }
