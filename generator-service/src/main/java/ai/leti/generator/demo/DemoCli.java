@@ -170,13 +170,13 @@ public final class DemoCli implements Callable<Integer> {
                 Map<String, Double> pass = evaluation.passAt1();
                 log.printf("%n   held-out pass@1 after iteration %d (%d gradient steps): good %.3f  bad %.3f  plain %.3f",
                         evaluation.iteration(), evaluation.gradientSteps(), pass.get("good"), pass.get("bad"), pass.get("plain"));
+                if (pass.containsKey("bad_empty")) {
+                    log.printf("  bad+empty span %.3f", pass.get("bad_empty"));
+                }
                 if (evaluation.scores() != null && evaluation.scores().containsKey("plain")) {
                     log.printf("; argument classification F1 good %.3f  plain %.3f",
                             evaluation.scores().get("good").get("arg_classification_f1"),
                             evaluation.scores().get("plain").get("arg_classification_f1"));
-                }
-                if (pass.containsKey("bad_empty")) {
-                    log.printf("  bad+empty span %.3f", pass.get("bad_empty"));
                 }
                 Double separation = evaluation.rewardTokenLikelihood().get("separation");
                 if (separation != null) {

@@ -91,7 +91,7 @@ final class DemoReport {
             line.append(String.format(Locale.ROOT, "%n  textual reached binary's best (%.3f) after %s gradient steps; binary after %s (ratio %s)",
                     efficiency.get("binary_best"), efficiency.get("textual_steps"), efficiency.get("binary_steps"),
                     efficiency.get("ratio")));
-            line.append(String.format(Locale.ROOT, "%n  between evaluations (linear): textual after %s steps, binary after %s (ratio %s)",
+            line.append(String.format(Locale.ROOT, "%n  between evaluations (linear): textual after %s, binary after %s (ratio %s)",
                     rounded(efficiency.get("textual_steps_interpolated")), rounded(efficiency.get("binary_steps_interpolated")),
                     efficiency.get("ratio_interpolated") instanceof Double r ? String.format(Locale.ROOT, "%.2f", r) : "none"));
             line.append(String.format(Locale.ROOT, "%n  gain over the base model: textual %+.3f, binary %+.3f%s",
@@ -193,7 +193,7 @@ final class DemoReport {
      * anything ({@code resolved: false}); the gains over the base say what happened.
      */
     private static String rounded(Object steps) {
-        return steps instanceof Double value ? String.valueOf(Math.round(value)) : "never";
+        return steps instanceof Double value ? Math.round(value) + " steps" : "never";
     }
 
     static Map<String, Object> sampleEfficiency(RunStatus textual, RunStatus binary) {
