@@ -91,9 +91,11 @@ final class DemoReport {
             line.append(String.format(Locale.ROOT, "%n  textual reached binary's best (%.3f) after %s gradient steps; binary after %s (ratio %s)",
                     efficiency.get("binary_best"), efficiency.get("textual_steps"), efficiency.get("binary_steps"),
                     efficiency.get("ratio")));
-            line.append(String.format(Locale.ROOT, "%n  between evaluations (linear): textual after %s, binary after %s (ratio %s)",
-                    rounded(efficiency.get("textual_steps_interpolated")), rounded(efficiency.get("binary_steps_interpolated")),
-                    efficiency.get("ratio_interpolated") instanceof Double r ? String.format(Locale.ROOT, "%.2f", r) : "none"));
+            if (Boolean.TRUE.equals(efficiency.get("resolved"))) {
+                line.append(String.format(Locale.ROOT, "%n  between evaluations (linear): textual after %s, binary after %s (ratio %s)",
+                        rounded(efficiency.get("textual_steps_interpolated")), rounded(efficiency.get("binary_steps_interpolated")),
+                        efficiency.get("ratio_interpolated") instanceof Double r ? String.format(Locale.ROOT, "%.2f", r) : "none"));
+            }
             line.append(String.format(Locale.ROOT, "%n  gain over the base model: textual %+.3f, binary %+.3f%s",
                     efficiency.get("textual_gain_over_base"), efficiency.get("binary_gain_over_base"),
                     Boolean.FALSE.equals(efficiency.get("resolved"))
