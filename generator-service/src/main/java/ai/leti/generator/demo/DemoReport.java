@@ -355,6 +355,11 @@ final class DemoReport {
                         : "programs as executed, cut at stop sequences, ending with end-of-text", evaluation, minutes));
         html.append("<p>Held-out pass@1 is conditioned on <code>&lt;|good|&gt;</code> after each iteration; the base model"
                 + " (iteration 0) has never seen a reward token, so its point is unconditioned.</p>");
+        if (plan.modes().contains("reference")) {
+            html.append("<p><code>reference</code> trains on the task file's reference solutions with these LETI settings:"
+                    + " the paper's ground-truth baseline, not LETI. The authors ran it with their own settings (lr 1e-4,"
+                    + " batch 384, 30 epochs, no regularization): <code>presets/mbpp-reference.json</code>.</p>");
+        }
         html.append("<h2>Figures</h2><pre>").append(escape(headline())).append("</pre>");
         List<String> images = new ArrayList<>(List.of("pass1-iterations", "pass1-steps", "reward-token", "train-pass-rate",
                 "error-categories"));

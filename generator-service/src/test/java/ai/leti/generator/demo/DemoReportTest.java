@@ -109,7 +109,20 @@ class DemoReportTest {
             assertThat(png).as(plot).startsWith((byte) 0x89, (byte) 'P', (byte) 'N', (byte) 'G');
         }
         String html = Files.readString(out.resolve("report.html"));
-        assertThat(html).contains("<img src=\"pass1-steps.png\"", "textual (run t)", "binary (run b)", "0.500");
+        assertThat(html).contains("<img src=\"pass1-steps.png\"", "textual (run t)", "binary (run b)", "0.500",
+                "training texts: programs as executed").doesNotContain("mbpp-reference.json");
+    }
+
+    @Test
+    void saysWhatRanAndWhereTheAuthorsSettingsAre() throws Exception {
+        Map<String, RunStatus> runs = new LinkedHashMap<>();
+        runs.put("textual", run("t", 408, 0.24, 0.35));
+        runs.put("reference", run("r", 56, 0.24, 0.60));
+        DemoPlan plan = new DemoPlan("eae-authors", List.of("textual", "reference"), 1, 8, 4, 2, 0, "generation", "raw");
+        new DemoReport(out, plan, runs, 1.0).write();
+        assertThat(Files.readString(out.resolve("report.html"))).contains("Task eae-authors",
+                "the authors': one problem's samples side by side", "raw generations without end-of-text",
+                "one greedy sample per task", "presets/mbpp-reference.json");
     }
 
     @Test
