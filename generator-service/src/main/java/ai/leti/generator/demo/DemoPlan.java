@@ -60,7 +60,8 @@ record DemoPlan(String task, List<String> modes, int iterations, int samplesPerT
             request.put("regularizationRatio", 1);
             // plain code, never a task file: the pre-training programs (no program of the run's train or held-out tasks)
             request.put("regularizationCorpus", tasks.resolve(TaskFiles.PLAIN_CODE).toAbsolutePath().toString());
-            request.put("regularizationBlockTokens", 64); // about the pre-training programs' own length (53 tokens)
+            // about the pre-training programs' own length: 53 tokens for code, ~90 for event extraction
+            request.put("regularizationBlockTokens", extraction() ? 128 : 64);
         }
         request.put("feedbackTokens", 60);
         request.put("batchOrder", batchOrder); // length: the CPU recipe's; generation: the authors' (the presets')
