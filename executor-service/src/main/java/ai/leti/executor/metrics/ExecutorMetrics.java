@@ -67,14 +67,16 @@ public class ExecutorMetrics {
     }
 
     private Counter reused(ErrorCategory category) {
-        return Counter.builder(REUSED).description("Candidates answered with a repeated program's verdict, not run again")
-                .tag("verdict", category == ErrorCategory.NONE ? "passed" : "failed")
-                .tag("category", category.tag())
-                .register(registry);
+        return byVerdict(REUSED, "Candidates answered with a repeated program's verdict, not run again", category);
     }
 
     private Counter programs(ErrorCategory category) {
-        return Counter.builder(PROGRAMS).description("Programs executed, by verdict and error category")
+        return byVerdict(PROGRAMS, "Programs executed, by verdict and error category", category);
+    }
+
+    /** A counter tagged as every verdict series is: passed or failed, and the error category. */
+    private Counter byVerdict(String name, String description, ErrorCategory category) {
+        return Counter.builder(name).description(description)
                 .tag("verdict", category == ErrorCategory.NONE ? "passed" : "failed")
                 .tag("category", category.tag())
                 .register(registry);

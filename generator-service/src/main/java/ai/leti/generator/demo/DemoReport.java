@@ -186,6 +186,11 @@ final class DemoReport {
         return figures;
     }
 
+    /** Interpolated steps as the headline prints them. */
+    private static String rounded(Object steps) {
+        return steps instanceof Double value ? Math.round(value) + " steps" : "never";
+    }
+
     /**
      * The paper's sample-efficiency figure: the gradient steps textual feedback needs to reach binary feedback's best
      * held-out pass@1, against binary's own. Read at the evaluations ({@code textual_steps}, {@code binary_steps}),
@@ -194,10 +199,6 @@ final class DemoReport {
      * even when binary's best is its first evaluation. When binary never rose above the base, no ratio means
      * anything ({@code resolved: false}); the gains over the base say what happened.
      */
-    private static String rounded(Object steps) {
-        return steps instanceof Double value ? Math.round(value) + " steps" : "never";
-    }
-
     static Map<String, Object> sampleEfficiency(RunStatus textual, RunStatus binary) {
         List<RunStatus.Evaluation> binaryRuns = binary.evaluations().stream().filter(e -> e.iteration() > 0).toList();
         double best = binaryRuns.stream().mapToDouble(DemoReport::headline).max().orElse(0);
