@@ -2,7 +2,7 @@
 """Independent PyTorch reference implementation of decoder-only LMs.
 
 Follows the math of Hugging Face transformers' modeling code
-(modeling_llama.py, modeling_qwen2.py, modeling_gpt2.py) without depending on
+(modeling_llama.py, modeling_qwen2.py, modeling_gpt2.py, modeling_codegen.py) without depending on
 the transformers or safetensors packages. Only torch + the standard library.
 
 Usage:
@@ -369,6 +369,106 @@ class GPT2:
         return linear(h, self.lm_head)
 
 
+
+# ----------------------------------------------------------------------------
+# CodeGen (modeling_codegen.py; GPT-J's block with mp_num = 4 fused qkv)
+# ----------------------------------------------------------------------------
+
+def create_sinusoidal_positions(num_pos, dim):
+    inv_freq = 1.0 / (10000 ** (torch.arange(0, dim, 2, dtype=torch.int64) / dim))
+    sinusoid_inp = torch.einsum("i , j -> i j", torch.arange(num_pos, dtype=torch.int64).float(), inv_freq).float()
+    return torch.cat((torch.sin(sinusoid_inp), torch.cos(sinusoid_inp)), dim=1)
+
+
+def rotate_every_two(x):
+    x1 = x[:, :, :, ::2]
+    x2 = x[:, :, :, 1::2]
+    x = torch.stack((-x2, x1), dim=-1)
+    return x.flatten(-2)
+
+
+def apply_rotary_pos_emb(tensor, sin, cos):
+    sin = torch.repeat_interleave(sin[:, :, None, :], 2, 3)
+    cos = torch.repeat_interleave(cos[:, :, None, :], 2, 3)
+    return (tensor * cos) + (rotate_every_two(tensor) * sin)
+
+
+class CodeGen:
+    MP_NUM = 4
+
+    def __init__(self, cfg, weights):
+        self.cfg = cfg
+        self.w = weights
+        self.hidden = cfg["n_embd"]
+        self.n_layers = cfg["n_layer"]
+        self.n_heads = cfg["n_head"]
+        self.head_dim = self.hidden // self.n_heads
+        self.rotary_dim = cfg.get("rotary_dim", 64)
+        self.eps = cfg.get("layer_norm_epsilon", 1e-5)
+        self.act = act_fn(cfg.get("activation_function", "gelu_new"))
+        self.scale_attn = math.sqrt(self.head_dim)
+        n_positions = cfg.get("n_positions", 2048)
+        self.embed_positions = create_sinusoidal_positions(n_positions, self.rotary_dim or self.hidden)
+
+    def ln(self, x, name):
+        return torch.nn.functional.layer_norm(
+            x, (self.hidden,), self.w[name + ".weight"], self.w[name + ".bias"], self.eps)
+
+    def split_heads(self, x):
+        reshaped = x.reshape(x.shape[:-1] + (self.n_heads // self.MP_NUM, self.head_dim))
+        return reshaped.reshape(x.shape[:-2] + (-1,) + reshaped.shape[-1:])
+
+    def attention(self, i, x, position_ids, mask, cache):
+        pre = "transformer.h.%d.attn." % i
+        qkv = linear(x, self.w[pre + "qkv_proj.weight"])
+        qkv_split = qkv.reshape(qkv.shape[:-1] + (self.MP_NUM, -1))
+        local_dim = self.head_dim * self.n_heads // self.MP_NUM
+        query, value, key = torch.split(qkv_split, local_dim, dim=-1)
+        query = self.split_heads(query)
+        key = self.split_heads(key)
+        value = self.split_heads(value).permute(0, 2, 1, 3)
+        sincos = self.embed_positions[position_ids]
+        sin, cos = torch.split(sincos, sincos.shape[-1] // 2, dim=-1)
+        if self.rotary_dim is not None:
+            k_rot = apply_rotary_pos_emb(key[:, :, :, :self.rotary_dim], sin, cos)
+            q_rot = apply_rotary_pos_emb(query[:, :, :, :self.rotary_dim], sin, cos)
+            key = torch.cat([k_rot, key[:, :, :, self.rotary_dim:]], dim=-1)
+            query = torch.cat([q_rot, query[:, :, :, self.rotary_dim:]], dim=-1)
+        else:
+            key = apply_rotary_pos_emb(key, sin, cos)
+            query = apply_rotary_pos_emb(query, sin, cos)
+        key = key.permute(0, 2, 1, 3)
+        query = query.permute(0, 2, 1, 3)
+        if cache is not None:
+            if i in cache:
+                pk, pv = cache[i]
+                key = torch.cat([pk, key], dim=2)
+                value = torch.cat([pv, value], dim=2)
+            cache[i] = (key, value)
+        weights = torch.matmul(query, key.transpose(-1, -2)) + mask
+        weights = torch.softmax(weights / self.scale_attn, dim=-1)
+        out = torch.matmul(weights, value)
+        b, h, s, d = out.shape
+        out = out.permute(0, 2, 1, 3).reshape(b, s, h * d)
+        return linear(out, self.w[pre + "out_proj.weight"])
+
+    def mlp(self, i, x):
+        pre = "transformer.h.%d.mlp." % i
+        x = linear(x, self.w[pre + "fc_in.weight"], self.w[pre + "fc_in.bias"])
+        return linear(self.act(x), self.w[pre + "fc_out.weight"], self.w[pre + "fc_out.bias"])
+
+    def forward(self, tokens, key_mask, past_len=0, cache=None):
+        b, s = tokens.shape
+        h = self.w["transformer.wte.weight"][tokens]
+        positions = (torch.arange(s) + past_len).unsqueeze(0).expand(b, s)
+        mask = build_mask(s, past_len + s, past_len, key_mask)
+        for i in range(self.n_layers):
+            residual = h
+            x = self.ln(h, "transformer.h.%d.ln_1" % i)
+            h = self.attention(i, x, positions, mask, cache) + self.mlp(i, x) + residual
+        h = self.ln(h, "transformer.ln_f")
+        return linear(h, self.w["lm_head.weight"], self.w["lm_head.bias"])
+
 # ----------------------------------------------------------------------------
 # driver
 # ----------------------------------------------------------------------------
@@ -381,6 +481,8 @@ def build_model(model_dir):
         return LlamaLike(cfg, load_weights(model_dir), model_type)
     if model_type == "gpt2":
         return GPT2(cfg, load_weights(model_dir))
+    if model_type == "codegen":
+        return CodeGen(cfg, load_weights(model_dir))
     raise SystemExit("error: unsupported model_type: %r" % (model_type,))
 
 

@@ -15,6 +15,8 @@ import tools.jackson.databind.node.ObjectNode;
  *
  * @param kvHeads   key/value heads (grouped-query attention); equals {@code heads} without GQA
  * @param qkvBias   biases on the q, k and v projections (Qwen2; Llama's {@code attention_bias})
+ * @param rotaryDim how many leading dimensions of each head the rotary embedding turns (CodeGen's
+ *                  {@code rotary_dim}; the whole head for Llama, none for GPT-2's learned positions)
  */
 public record ModelConfig(
         Family family,
@@ -29,9 +31,16 @@ public record ModelConfig(
         int maxPositions,
         boolean tieEmbeddings,
         boolean qkvBias,
+        int rotaryDim,
         ObjectNode json) {
 
     public static final String FILE = "config.json";
+
+    /**
+     * CodeGen's {@code mp_num}: its fused {@code qkv_proj} rows are four blocks (the TPU-v4 cores it was trained
+     * on), each holding that block's q, v and k rows in that order.
+     */
+    public static final int CODEGEN_SHARDS = 4;
 
     public int headDim() {
         return hidden / heads;
@@ -55,6 +64,16 @@ public record ModelConfig(
             case LLAMA -> {
                 int hidden = required(json, "hidden_size", where);
                 int heads = required(json, "num_attention_heads", where);
+                JsonNode scaling = json.path("rope_scaling");
+                String scalingType = scaling.path("rope_type").asString(scaling.path("type").asString("default"));
+                if (scaling.isObject() && !scaling.isEmpty() && !scalingType.equals("default")) {
+                    throw new WeightsException(where + ": field rope_scaling " + scaling + " is not supported (only"
+                            + " plain rotary positions are: rope_scaling null or {\"rope_type\": \"default\"})");
+                }
+                if (json.path("head_dim").isNumber() && json.get("head_dim").asInt() != hidden / heads) {
+                    throw new WeightsException(where + ": field head_dim " + json.get("head_dim") + " differs from"
+                            + " hidden_size / num_attention_heads = " + hidden / heads + ", which is not supported");
+                }
                 boolean qwen2 = type.equals("qwen2");
                 ModelConfig config = new ModelConfig(family, required(json, "vocab_size", where), hidden,
                         required(json, "num_hidden_layers", where), heads,
@@ -62,7 +81,7 @@ public record ModelConfig(
                         json.path("rms_norm_eps").asDouble(1e-6), json.path("rope_theta").asDouble(10000.0),
                         json.path("max_position_embeddings").asInt(2048),
                         json.path("tie_word_embeddings").asBoolean(false),
-                        qwen2 || json.path("attention_bias").asBoolean(false), json);
+                        qwen2 || json.path("attention_bias").asBoolean(false), hidden / heads, json);
                 yield config.validated(where);
             }
             case GPT2 -> {
@@ -76,7 +95,22 @@ public record ModelConfig(
                         required(json, "n_layer", where), heads, heads,
                         json.path("n_inner").isNumber() ? json.get("n_inner").asInt() : 4 * hidden,
                         json.path("layer_norm_epsilon").asDouble(1e-5), 0, required(json, "n_positions", where),
-                        true, true, json);
+                        true, true, 0, json);
+                yield config.validated(where);
+            }
+            case CODEGEN -> {
+                int hidden = required(json, "n_embd", where);
+                int heads = required(json, "n_head", where);
+                String activation = json.path("activation_function").asString("gelu_new");
+                if (!activation.equals("gelu_new")) {
+                    throw new WeightsException(where + ": activation_function " + activation + " is not supported (gelu_new is)");
+                }
+                int rotaryDim = json.has("rotary_dim") ? required(json, "rotary_dim", where) : 64; // CodeGenConfig's default
+                ModelConfig config = new ModelConfig(family, required(json, "vocab_size", where), hidden,
+                        required(json, "n_layer", where), heads, heads,
+                        json.path("n_inner").isNumber() ? json.get("n_inner").asInt() : 4 * hidden,
+                        json.path("layer_norm_epsilon").asDouble(1e-5), 10000.0, required(json, "n_positions", where),
+                        json.path("tie_word_embeddings").asBoolean(false), false, rotaryDim, json);
                 yield config.validated(where);
             }
         };
@@ -91,6 +125,20 @@ public record ModelConfig(
         }
         if (family == Family.LLAMA && headDim() % 2 != 0) {
             throw new WeightsException(where + ": rotary embeddings need an even head dimension, got " + headDim());
+        }
+        if (family == Family.CODEGEN) {
+            if (heads % CODEGEN_SHARDS != 0) {
+                throw new WeightsException(where + ": field n_head " + heads + " is not divisible by CodeGen's "
+                        + CODEGEN_SHARDS + " qkv_proj shards (mp_num)");
+            }
+            if (rotaryDim % 2 != 0 || rotaryDim > headDim()) {
+                throw new WeightsException(where + ": field rotary_dim " + rotaryDim + " must be even and at most the head"
+                        + " dimension " + headDim());
+            }
+            if (tieEmbeddings) {
+                throw new WeightsException(where + ": field tie_word_embeddings true is not supported for CodeGen"
+                        + " (its lm_head has a bias of its own)");
+            }
         }
         return this;
     }
@@ -108,7 +156,7 @@ public record ModelConfig(
         ObjectNode copy = json.deepCopy();
         copy.put("vocab_size", size);
         return new ModelConfig(family, size, hidden, layers, heads, kvHeads, intermediate, normEps, ropeTheta,
-                maxPositions, tieEmbeddings, qkvBias, copy);
+                maxPositions, tieEmbeddings, qkvBias, rotaryDim, copy);
     }
 
     public void write(Path directory) {
@@ -125,14 +173,20 @@ public record ModelConfig(
         /** Llama-style: RMSNorm, rotary positions, grouped-query attention, SwiGLU (llama, qwen2, mistral). */
         LLAMA,
         /** GPT-2 style: LayerNorm, learned positions, fused qkv, GELU MLP, tied output layer. */
-        GPT2;
+        GPT2,
+        /**
+         * CodeGen (the LETI paper's model): GPT-J's block, attention and MLP in parallel from one LayerNorm,
+         * partial rotary positions over interleaved pairs, fused qkv in four blocks, an output layer with a bias.
+         */
+        CODEGEN;
 
         static Family of(String modelType, String where) {
             return switch (modelType) {
                 case "llama", "qwen2", "mistral" -> LLAMA;
                 case "gpt2" -> GPT2;
+                case "codegen" -> CODEGEN;
                 default -> throw new WeightsException(where + ": model_type \"" + modelType
-                        + "\" is not supported (llama, qwen2, mistral, gpt2 are)");
+                        + "\" is not supported (llama, qwen2, mistral, gpt2, codegen are)");
             };
         }
     }

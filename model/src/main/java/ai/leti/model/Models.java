@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import ai.leti.model.codegen.CodegenModel;
 import ai.leti.model.gpt2.Gpt2Model;
 import ai.leti.model.llama.LlamaModel;
 
@@ -32,6 +33,7 @@ public final class Models {
             return switch (config.family()) {
                 case LLAMA -> LlamaModel.load(config, directory, manager, dtype);
                 case GPT2 -> Gpt2Model.load(config, directory, manager, dtype);
+                case CODEGEN -> CodegenModel.load(config, directory, manager, dtype);
             };
         } catch (RuntimeException e) {
             manager.close();
@@ -44,6 +46,7 @@ public final class Models {
         return switch (config.family()) {
             case LLAMA -> LlamaModel.random(config, manager, dtype, seed);
             case GPT2 -> Gpt2Model.random(config, manager, dtype, seed);
+            case CODEGEN -> CodegenModel.random(config, manager, dtype, seed);
         };
     }
 }

@@ -32,6 +32,17 @@ public final class TinyModels {
                 + " \"activation_function\": \"gelu_new\"}");
     }
 
+    /**
+     * CodeGen: 8 heads in CodeGen's 4 qkv blocks (2 heads each), rotary on 4 of each head's 8 dimensions, an
+     * untied output layer with a bias.
+     */
+    public static ModelConfig codegen() {
+        return config("{\"model_type\": \"codegen\", \"architectures\": [\"CodeGenForCausalLM\"], \"vocab_size\": 61,"
+                + " \"n_embd\": 64, \"n_layer\": 2, \"n_head\": 8, \"rotary_dim\": 4, \"n_positions\": 64, \"n_ctx\": 64,"
+                + " \"n_inner\": null, \"layer_norm_epsilon\": 1e-5, \"activation_function\": \"gelu_new\","
+                + " \"tie_word_embeddings\": false, \"bos_token_id\": 1, \"eos_token_id\": 60}");
+    }
+
     private static ModelConfig config(String json) {
         return ModelConfig.parse((ObjectNode) Jsonl.MAPPER.readTree(json), "test config");
     }

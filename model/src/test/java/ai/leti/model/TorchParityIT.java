@@ -58,7 +58,7 @@ class TorchParityIT {
 
     static Stream<Arguments> families() {
         return Stream.of(Arguments.of("llama", TinyModels.llama()), Arguments.of("qwen2", TinyModels.qwen2()),
-                Arguments.of("gpt2", TinyModels.gpt2()));
+                Arguments.of("gpt2", TinyModels.gpt2()), Arguments.of("codegen", TinyModels.codegen()));
     }
 
     @ParameterizedTest(name = "{0}")

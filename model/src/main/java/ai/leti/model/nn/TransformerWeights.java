@@ -55,13 +55,14 @@ public final class TransformerWeights {
     }
 
     /**
-     * A vocabulary matrix with rows added for tokens beyond the checkpoint's vocabulary (LETI's special tokens),
-     * each initialised to the mean of the existing rows, so a new token starts as an "average" token.
+     * A vocabulary matrix (or an output bias) with rows added for tokens beyond the checkpoint's vocabulary (LETI's
+     * special tokens), each initialised to the mean of the existing rows, so a new token starts as an "average" token.
      */
     private static Tensor grown(Tensor tensor, WeightSpec spec, Path directory) {
         long[] have = tensor.shape();
         long[] want = spec.shape();
-        if (have.length != 2 || have[1] != want[1] || have[0] > want[0]) {
+        boolean sameWidth = have.length == want.length && (have.length == 1 || have.length == 2 && have[1] == want[1]);
+        if (!sameWidth || have[0] > want[0]) {
             throw new ai.leti.model.weights.WeightsException(directory + ": tensor " + spec.name() + " has shape "
                     + java.util.Arrays.toString(have) + ", expected " + java.util.Arrays.toString(want));
         }
@@ -69,7 +70,7 @@ public final class TransformerWeights {
             return tensor;
         }
         int rows = (int) have[0];
-        int width = (int) have[1];
+        int width = have.length == 2 ? (int) have[1] : 1;
         float[] values = java.util.Arrays.copyOf(tensor.values(), (int) (want[0] * width));
         float[] mean = new float[width];
         for (int r = 0; r < rows; r++) {

@@ -30,6 +30,11 @@ public record WeightSpec(String name, long[] shape, Init init, boolean vocabular
         return new WeightSpec(name, shape, Init.NORMAL, true, List.of());
     }
 
+    /** A {@code [vocabulary]} bias of an output layer (CodeGen's {@code lm_head.bias}). */
+    public static WeightSpec vocabularyBias(String name, long vocabulary) {
+        return new WeightSpec(name, new long[] {vocabulary}, Init.ZEROS, true, List.of());
+    }
+
     /** Hugging Face tensors stacked along the first axis into one weight of the given shape. */
     public static WeightSpec fused(String name, Init init, long[] shape, Part... parts) {
         long rows = 0;

@@ -17,24 +17,27 @@ import ai.leti.model.CausalLm;
 import ai.leti.model.Models;
 import ai.leti.model.TinyModels;
 
-/** Batched generation with the KV cache on real (random) models of both families. */
+/** Batched generation with the KV cache on real (random) models of each family. */
 class SamplerIT {
 
     private static final List<int[]> PROMPTS = List.of(new int[] {5, 9, 13, 2, 40, 41}, new int[] {7}, new int[] {30, 31, 32});
     private static final int EOS = 60;
     private static CausalLm llama;
     private static CausalLm gpt2;
+    private static CausalLm codegen;
 
     @BeforeAll
     static void models() {
         llama = Models.random(TinyModels.qwen2(), Device.cpu(), DataType.FLOAT32, 11);
         gpt2 = Models.random(TinyModels.gpt2(), Device.cpu(), DataType.FLOAT32, 12);
+        codegen = Models.random(TinyModels.codegen(), Device.cpu(), DataType.FLOAT32, 13);
     }
 
     @AfterAll
     static void close() {
         llama.close();
         gpt2.close();
+        codegen.close();
     }
 
     private static Map<Integer, Completion> generate(CausalLm model, List<int[]> prompts, SamplingSettings settings) {
@@ -45,7 +48,7 @@ class SamplerIT {
 
     @Test
     void greedyIsDeterministicAndABatchEqualsEachPromptAlone() {
-        for (CausalLm model : List.of(llama, gpt2)) {
+        for (CausalLm model : List.of(llama, gpt2, codegen)) {
             SamplingSettings greedy = SamplingSettings.of(0, 1, 12, 0);
             Map<Integer, Completion> batched = generate(model, PROMPTS, greedy);
             assertThat(generate(model, PROMPTS, greedy).values()).extracting(Completion::tokens)

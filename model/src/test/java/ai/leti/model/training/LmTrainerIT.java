@@ -10,11 +10,14 @@ import java.util.Random;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import ai.leti.model.CausalLm;
+import ai.leti.model.ModelConfig;
 import ai.leti.model.Models;
 import ai.leti.model.TinyModels;
 
@@ -44,10 +47,12 @@ class LmTrainerIT {
         return new TrainingSettings(new LearningRateSchedule(3e-3, 10, 300, 0.1), 0.01, 8, 2, 1.0, 0);
     }
 
-    @Test
-    void fewHundredStepsDriveTheLossDownMarkedly() {
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"llama", "codegen"})
+    void fewHundredStepsDriveTheLossDownMarkedly(String family) {
         List<int[]> data = corpus(256, 1);
-        try (CausalLm model = Models.random(TinyModels.llama(), Device.cpu(), DataType.FLOAT32, 3);
+        ModelConfig config = family.equals("llama") ? TinyModels.llama() : TinyModels.codegen();
+        try (CausalLm model = Models.random(config, Device.cpu(), DataType.FLOAT32, 3);
              LmTrainer trainer = new LmTrainer(model, settings())) {
             double before = trainer.loss(data);
             for (int step = 0; step < 300; step++) {
