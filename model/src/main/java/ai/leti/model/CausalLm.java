@@ -6,6 +6,7 @@ import java.util.Map;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.leti.model.nn.KvCache;
+import ai.leti.model.weights.DType;
 
 /**
  * A decoder-only language model, whatever its family: what sampling and training use.
@@ -44,8 +45,20 @@ public interface CausalLm extends AutoCloseable {
                 parameters().values().iterator().next().getDataType());
     }
 
-    /** Writes {@code config.json} and {@code model.safetensors} (F32) with Hugging Face names. */
-    void save(Path directory);
+    /**
+     * Writes the model as Hugging Face's {@code save_pretrained} does: {@code config.json},
+     * {@code generation_config.json} and the weights with Hugging Face names in {@link #checkpointDtype()}
+     * ({@code model.safetensors}, or shards and their index past 5 GB).
+     */
+    default void save(Path directory) {
+        save(directory, checkpointDtype());
+    }
+
+    /** {@link #save(Path)} in another dtype (F32 on request, for example). */
+    void save(Path directory, DType dtype);
+
+    /** The dtype a save writes by default: the one the checkpoint was stored in, so BF16 in gives BF16 out. */
+    DType checkpointDtype();
 
     @Override
     void close();

@@ -15,6 +15,7 @@ import tools.jackson.databind.node.ObjectNode;
  *
  * @param kvHeads   key/value heads (grouped-query attention); equals {@code heads} without GQA
  * @param qkvBias   biases on the q, k and v projections (Qwen2; Llama's {@code attention_bias})
+ * @param generation the checkpoint's {@code generation_config.json}, or null when it had none
  * @param rotaryDim how many leading dimensions of each head the rotary embedding turns (CodeGen's
  *                  {@code rotary_dim}; the whole head for Llama, none for GPT-2's learned positions)
  */
@@ -32,9 +33,11 @@ public record ModelConfig(
         boolean tieEmbeddings,
         boolean qkvBias,
         int rotaryDim,
-        ObjectNode json) {
+        ObjectNode json,
+        ObjectNode generation) {
 
     public static final String FILE = "config.json";
+    public static final String GENERATION_FILE = "generation_config.json";
 
     /**
      * CodeGen's {@code mp_num}: its fused {@code qkv_proj} rows are four blocks (the TPU-v4 cores it was trained
@@ -46,10 +49,17 @@ public record ModelConfig(
         return hidden / heads;
     }
 
+    /** {@code config.json} of a checkpoint directory, with its {@code generation_config.json} if it has one. */
     public static ModelConfig read(Path directory) {
         Path file = directory.resolve(FILE);
         try {
-            return parse((ObjectNode) Jsonl.MAPPER.readTree(Files.readString(file)), file.toString());
+            ModelConfig config = parse((ObjectNode) Jsonl.MAPPER.readTree(Files.readString(file)), file.toString());
+            Path generation = directory.resolve(GENERATION_FILE);
+            if (!Files.exists(generation)) {
+                return config;
+            }
+            file = generation;
+            return config.withGeneration((ObjectNode) Jsonl.MAPPER.readTree(Files.readString(generation)));
         } catch (IOException e) {
             throw new WeightsException("cannot read " + file + ": " + e.getMessage(), e);
         } catch (ClassCastException | tools.jackson.core.JacksonException e) {
@@ -81,7 +91,7 @@ public record ModelConfig(
                         json.path("rms_norm_eps").asDouble(1e-6), json.path("rope_theta").asDouble(10000.0),
                         json.path("max_position_embeddings").asInt(2048),
                         json.path("tie_word_embeddings").asBoolean(false),
-                        qwen2 || json.path("attention_bias").asBoolean(false), hidden / heads, json);
+                        qwen2 || json.path("attention_bias").asBoolean(false), hidden / heads, json, null);
                 yield config.validated(where);
             }
             case GPT2 -> {
@@ -95,7 +105,7 @@ public record ModelConfig(
                         required(json, "n_layer", where), heads, heads,
                         json.path("n_inner").isNumber() ? json.get("n_inner").asInt() : 4 * hidden,
                         json.path("layer_norm_epsilon").asDouble(1e-5), 0, required(json, "n_positions", where),
-                        true, true, 0, json);
+                        true, true, 0, json, null);
                 yield config.validated(where);
             }
             case CODEGEN -> {
@@ -110,7 +120,7 @@ public record ModelConfig(
                         required(json, "n_layer", where), heads, heads,
                         json.path("n_inner").isNumber() ? json.get("n_inner").asInt() : 4 * hidden,
                         json.path("layer_norm_epsilon").asDouble(1e-5), 10000.0, required(json, "n_positions", where),
-                        json.path("tie_word_embeddings").asBoolean(false), false, rotaryDim, json);
+                        json.path("tie_word_embeddings").asBoolean(false), false, rotaryDim, json, null);
                 yield config.validated(where);
             }
         };
@@ -151,21 +161,92 @@ public record ModelConfig(
         return value.asInt();
     }
 
+    private ModelConfig withGeneration(ObjectNode generationConfig) {
+        return new ModelConfig(family, vocabSize, hidden, layers, heads, kvHeads, intermediate, normEps, ropeTheta,
+                maxPositions, tieEmbeddings, qkvBias, rotaryDim, json, generationConfig);
+    }
+
+    /**
+     * This config with the special tokens' ids a tokenizer gives (ids below 0 are left as they were), as
+     * {@code config.json} states them for Hugging Face tools: {@code bos_token_id}, {@code eos_token_id},
+     * {@code pad_token_id}.
+     */
+    public ModelConfig withSpecialTokens(int bos, int eos, int pad) {
+        ObjectNode copy = json.deepCopy();
+        if (bos >= 0) {
+            copy.put("bos_token_id", bos);
+        }
+        if (eos >= 0 && !(copy.path("eos_token_id").isArray() && containsInt(copy.get("eos_token_id"), eos))) {
+            copy.put("eos_token_id", eos);
+        }
+        if (pad >= 0) {
+            copy.put("pad_token_id", pad);
+        }
+        return new ModelConfig(family, vocabSize, hidden, layers, heads, kvHeads, intermediate, normEps, ropeTheta,
+                maxPositions, tieEmbeddings, qkvBias, rotaryDim, copy, generation);
+    }
+
+    private static boolean containsInt(JsonNode array, int value) {
+        for (JsonNode element : array) {
+            if (element.asInt() == value) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** This config with another vocabulary size (after special tokens were added), JSON included. */
     public ModelConfig withVocabSize(int size) {
         ObjectNode copy = json.deepCopy();
         copy.put("vocab_size", size);
         return new ModelConfig(family, size, hidden, layers, heads, kvHeads, intermediate, normEps, ropeTheta,
-                maxPositions, tieEmbeddings, qkvBias, rotaryDim, copy);
+                maxPositions, tieEmbeddings, qkvBias, rotaryDim, copy, generation);
     }
 
-    public void write(Path directory) {
+    /**
+     * Writes {@code config.json} for weights saved in {@code dtype}: the original fields, with {@code torch_dtype}
+     * naming that dtype and {@code architectures} filled in if the source lacked it, as transformers expects.
+     */
+    public void write(Path directory, ai.leti.model.weights.DType dtype) {
+        ObjectNode out = json.deepCopy();
+        out.put("torch_dtype", dtype.torchName());
+        if (!out.path("architectures").isArray() || out.get("architectures").isEmpty()) {
+            out.putArray("architectures").add(switch (json.path("model_type").asString("")) {
+                case "qwen2" -> "Qwen2ForCausalLM";
+                case "mistral" -> "MistralForCausalLM";
+                case "gpt2" -> "GPT2LMHeadModel";
+                case "codegen" -> "CodeGenForCausalLM";
+                default -> "LlamaForCausalLM";
+            });
+        }
         try {
             Files.createDirectories(directory);
-            Files.writeString(directory.resolve(FILE), Jsonl.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(json));
+            Files.writeString(directory.resolve(FILE), Jsonl.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(out));
+            Files.writeString(directory.resolve(GENERATION_FILE),
+                    Jsonl.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(generationConfig(out)));
         } catch (IOException e) {
             throw new WeightsException("cannot write " + directory.resolve(FILE) + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * The checkpoint's own {@code generation_config.json} (token ids it lacks taken from config.json), or else one
+     * derived from config.json as transformers' {@code GenerationConfig.from_model_config} derives it.
+     */
+    private ObjectNode generationConfig(ObjectNode config) {
+        ObjectNode out = generation != null ? generation.deepCopy() : Jsonl.MAPPER.createObjectNode();
+        if (generation == null) {
+            out.put("_from_model_config", true);
+        }
+        for (String field : new String[] {"bos_token_id", "eos_token_id", "pad_token_id"}) {
+            if (!out.has(field) && config.has(field) && !config.get(field).isNull()) {
+                out.set(field, config.get(field).deepCopy());
+            }
+        }
+        if (!out.has("transformers_version") && config.has("transformers_version")) {
+            out.set("transformers_version", config.get("transformers_version").deepCopy());
+        }
+        return out;
     }
 
     /** The model families this project implements. */

@@ -1,5 +1,7 @@
 package ai.leti.model.nn;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -10,104 +12,120 @@ import java.util.Random;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
 import ai.leti.model.ModelConfig;
 import ai.leti.model.weights.CheckpointFiles;
 import ai.leti.model.weights.DType;
 import ai.leti.model.weights.Safetensors;
-import ai.leti.model.weights.Tensor;
+import ai.leti.model.weights.WeightsException;
 
-/** A family's weights by Hugging Face name: loaded from a checkpoint, initialised fresh, or saved. */
+/**
+ * A family's weights by Hugging Face name: loaded from a checkpoint, initialised fresh, or saved.
+ * <p>
+ * Memory: each weight is allocated once by the engine in the compute dtype and filled in place, a block of rows
+ * at a time, through a view of its own memory, from a mapped block of the checkpoint file (converted on the way).
+ * Loading therefore holds one copy of the model plus one block in flight, never a Java-heap copy; saving streams
+ * the same views out. On an accelerator, each weight is filled on the CPU and moved, one weight in flight.
+ */
 public final class TransformerWeights {
 
     private final Map<String, NDArray> arrays = new LinkedHashMap<>();
     private final List<WeightSpec> specs;
+    private final DType storedDtype;
 
-    private TransformerWeights(List<WeightSpec> specs) {
+    private TransformerWeights(List<WeightSpec> specs, DType storedDtype) {
         this.specs = specs;
+        this.storedDtype = storedDtype;
     }
 
     /** Reads every expected weight, checking shapes; a missing or mis-shaped tensor fails before any work. */
     public static TransformerWeights load(List<WeightSpec> specs, Path directory, NDManager manager, DataType dtype) {
-        TransformerWeights weights = new TransformerWeights(specs);
+        DType held = DType.of(dtype);
         try (CheckpointFiles files = CheckpointFiles.open(directory)) {
-            for (WeightSpec spec : specs) {
-                float[] values;
+            for (WeightSpec spec : specs) { // every name and shape first: a bad checkpoint fails in milliseconds
                 if (!spec.parts().isEmpty()) {
-                    // Stacking along the first axis of row-major data is concatenating the parts' values.
-                    values = new float[Math.toIntExact(new Shape(spec.shape()).size())];
-                    int offset = 0;
-                    for (WeightSpec.Part part : spec.parts()) {
-                        float[] partValues = files.read(part.name(), spec.shapeOf(part)).values();
-                        System.arraycopy(partValues, 0, values, offset, partValues.length);
-                        offset += partValues.length;
-                    }
+                    spec.parts().forEach(part -> files.shape(part.name(), spec.shapeOf(part)));
                 } else if (spec.vocabularyRows()) {
-                    values = grown(files.read(spec.name()), spec, directory).values();
+                    grownRows(files.shape(spec.name()), spec, directory);
                 } else {
-                    values = files.read(spec.name(), spec.shape()).values();
+                    files.shape(spec.name(), spec.shape());
                 }
-                weights.arrays.put(spec.name(), create(manager, values, spec.shape(), dtype));
+            }
+            TransformerWeights weights = new TransformerWeights(specs, files.storedDtype());
+            try {
+                for (WeightSpec spec : specs) {
+                    weights.arrays.put(spec.name(), ArrayBytes.filled(manager, spec.shape(), held, cpu -> {
+                        if (!spec.parts().isEmpty()) {
+                            // stacking along the first axis: each part is a block of rows of the fused weight
+                            long row = 0;
+                            for (WeightSpec.Part part : spec.parts()) {
+                                ArrayBytes.fillRows(cpu, row, part.rows(), (first, view) ->
+                                        files.readInto(part.name(), first, view, held));
+                                row += part.rows();
+                            }
+                        } else if (spec.vocabularyRows()) {
+                            long rows = files.shape(spec.name())[0];
+                            ArrayBytes.fillRows(cpu, 0, rows, (first, view) -> files.readInto(spec.name(), first, view, held));
+                            if (rows < spec.shape()[0]) {
+                                meanRows(cpu, rows);
+                            }
+                        } else {
+                            ArrayBytes.fillRows(cpu, 0, spec.shape()[0], (first, view) ->
+                                    files.readInto(spec.name(), first, view, held));
+                        }
+                    }));
+                }
+                return weights;
+            } catch (RuntimeException e) {
+                weights.arrays.values().forEach(NDArray::close);
+                throw e;
             }
         }
-        return weights;
     }
 
     /**
-     * A vocabulary matrix (or an output bias) with rows added for tokens beyond the checkpoint's vocabulary (LETI's
-     * special tokens), each initialised to the mean of the existing rows, so a new token starts as an "average" token.
+     * The rows a checkpoint's vocabulary matrix (or output bias) holds: at most the model's, the width equal
+     * (tokens beyond the checkpoint's vocabulary, LETI's special tokens, get rows added).
      */
-    private static Tensor grown(Tensor tensor, WeightSpec spec, Path directory) {
-        long[] have = tensor.shape();
+    private static long grownRows(long[] have, WeightSpec spec, Path directory) {
         long[] want = spec.shape();
         boolean sameWidth = have.length == want.length && (have.length == 1 || have.length == 2 && have[1] == want[1]);
         if (!sameWidth || have[0] > want[0]) {
-            throw new ai.leti.model.weights.WeightsException(directory + ": tensor " + spec.name() + " has shape "
+            throw new WeightsException(directory + ": tensor " + spec.name() + " has shape "
                     + java.util.Arrays.toString(have) + ", expected " + java.util.Arrays.toString(want));
         }
-        if (have[0] == want[0]) {
-            return tensor;
+        return have[0];
+    }
+
+    /** Rows from {@code rows} on become the mean of the rows before: a new token starts as an "average" token. */
+    private static void meanRows(NDArray array, long rows) {
+        try (NDArray mean = array.get(new NDIndex(":{}", rows)).mean(new int[] {0})) {
+            array.set(new NDIndex("{}:", rows), mean);
         }
-        int rows = (int) have[0];
-        int width = have.length == 2 ? (int) have[1] : 1;
-        float[] values = java.util.Arrays.copyOf(tensor.values(), (int) (want[0] * width));
-        float[] mean = new float[width];
-        for (int r = 0; r < rows; r++) {
-            for (int c = 0; c < width; c++) {
-                mean[c] += values[r * width + c] / rows;
-            }
-        }
-        for (int r = rows; r < want[0]; r++) {
-            System.arraycopy(mean, 0, values, r * width, width);
-        }
-        return new Tensor(spec.name(), want, values);
     }
 
     /** Fresh weights from a seed, the same on every machine (java.util.Random, not the engine's generator). */
     public static TransformerWeights random(List<WeightSpec> specs, NDManager manager, DataType dtype, long seed) {
-        TransformerWeights weights = new TransformerWeights(specs);
+        DType held = DType.of(dtype);
+        TransformerWeights weights = new TransformerWeights(specs, held);
         Random random = new Random(seed);
         for (WeightSpec spec : specs) {
-            long count = new Shape(spec.shape()).size();
-            float[] values = new float[Math.toIntExact(count)];
-            switch (spec.init()) {
-                case NORMAL -> {
-                    for (int i = 0; i < values.length; i++) {
-                        values[i] = (float) (random.nextGaussian() * 0.02);
-                    }
-                }
-                case ONES -> java.util.Arrays.fill(values, 1f);
-                case ZEROS -> { }
-            }
-            weights.arrays.put(spec.name(), create(manager, values, spec.shape(), dtype));
+            weights.arrays.put(spec.name(), ArrayBytes.filled(manager, spec.shape(), held, cpu ->
+                    ArrayBytes.fillRows(cpu, 0, spec.shape()[0], (first, view) -> {
+                        int count = view.remaining() / held.bytes();
+                        ByteBuffer out = view.slice().order(ByteOrder.LITTLE_ENDIAN);
+                        for (int i = 0; i < count; i++) {
+                            float value = switch (spec.init()) {
+                                case NORMAL -> (float) (random.nextGaussian() * 0.02);
+                                case ONES -> 1f;
+                                case ZEROS -> 0f;
+                            };
+                            held.put(out, i, value);
+                        }
+                    })));
         }
         return weights;
-    }
-
-    private static NDArray create(NDManager manager, float[] values, long[] shape, DataType dtype) {
-        NDArray array = manager.create(values, new Shape(shape));
-        return dtype == DataType.FLOAT32 ? array : array.toType(dtype, false);
     }
 
     public NDArray get(String name) {
@@ -122,26 +140,34 @@ public final class TransformerWeights {
         return Collections.unmodifiableMap(arrays);
     }
 
-    /** Writes config.json and model.safetensors (F32, Hugging Face names) so transformers and this project can load them. */
-    public void save(ModelConfig config, Path directory) {
-        List<Tensor> tensors = new ArrayList<>();
+    /** The dtype the checkpoint stored most weights in (the compute dtype for fresh weights). */
+    public DType storedDtype() {
+        return storedDtype;
+    }
+
+    /**
+     * Writes config.json and the weights (Hugging Face names, fused weights split back into their parts) in
+     * {@code dtype}, sharded as {@code save_pretrained} shards, so transformers and this project can load them.
+     */
+    public void save(ModelConfig config, Path directory, DType dtype, long maxShardBytes) {
+        List<Safetensors.Outgoing> tensors = new ArrayList<>();
         for (WeightSpec spec : specs) {
             NDArray array = arrays.get(spec.name());
-            float[] values = array.getDataType() == DataType.FLOAT32 ? array.toFloatArray()
-                    : array.toType(DataType.FLOAT32, false).toFloatArray();
+            DType held = DType.of(array.getDataType());
             if (spec.parts().isEmpty()) {
-                tensors.add(new Tensor(spec.name(), array.getShape().getShape(), values));
+                tensors.add(new Safetensors.Outgoing(spec.name(), spec.shape(), held,
+                        sink -> ArrayBytes.rowBlocks(array, 0, spec.shape()[0], sink)));
                 continue;
             }
-            int offset = 0;
+            long row = 0;
             for (WeightSpec.Part part : spec.parts()) {
-                long[] shape = spec.shapeOf(part);
-                int size = Math.toIntExact(new Shape(shape).size());
-                tensors.add(new Tensor(part.name(), shape, java.util.Arrays.copyOfRange(values, offset, offset + size)));
-                offset += size;
+                long from = row;
+                tensors.add(new Safetensors.Outgoing(part.name(), spec.shapeOf(part), held,
+                        sink -> ArrayBytes.rowBlocks(array, from, part.rows(), sink)));
+                row += part.rows();
             }
         }
-        config.write(directory);
-        Safetensors.write(directory.resolve(CheckpointFiles.SINGLE), tensors, DType.F32, Map.of("format", "pt"));
+        config.write(directory, dtype);
+        CheckpointFiles.write(directory, tensors, dtype, maxShardBytes);
     }
 }

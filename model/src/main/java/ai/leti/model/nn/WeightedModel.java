@@ -7,6 +7,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.leti.model.CausalLm;
 import ai.leti.model.ModelConfig;
+import ai.leti.model.weights.CheckpointFiles;
+import ai.leti.model.weights.DType;
 
 /** What every family shares: its config, the manager that owns its weights, and the weights by name. */
 public abstract class WeightedModel implements CausalLm {
@@ -37,8 +39,18 @@ public abstract class WeightedModel implements CausalLm {
     }
 
     @Override
-    public void save(Path directory) {
-        weights.save(config, directory);
+    public void save(Path directory, DType dtype) {
+        weights.save(config, directory, dtype, CheckpointFiles.DEFAULT_MAX_SHARD_BYTES);
+    }
+
+    /** As {@link #save(Path, DType)}, with shards of at most {@code maxShardBytes}. */
+    public void save(Path directory, DType dtype, long maxShardBytes) {
+        weights.save(config, directory, dtype, maxShardBytes);
+    }
+
+    @Override
+    public DType checkpointDtype() {
+        return weights.storedDtype();
     }
 
     @Override

@@ -9,10 +9,10 @@ import java.util.Map;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import ai.leti.model.nn.ArrayBytes;
 import ai.leti.model.nn.GradMode;
 import ai.leti.model.weights.DType;
 import ai.leti.model.weights.Safetensors;
-import ai.leti.model.weights.Tensor;
 import ai.leti.model.weights.WeightsException;
 
 /**
@@ -24,6 +24,8 @@ import ai.leti.model.weights.WeightsException;
 public final class AdamW implements AutoCloseable {
 
     public static final String FILE = "optimizer.safetensors";
+    /** The name prefix of full-precision master weights in {@value #FILE}. */
+    static final String MASTER = "master.";
 
     private final double beta1;
     private final double beta2;
@@ -83,17 +85,25 @@ public final class AdamW implements AutoCloseable {
         }
     }
 
-    /** Writes the moments and the step count beside a checkpoint. */
-    public void save(Path directory) {
-        List<Tensor> tensors = new ArrayList<>();
-        firstMoments.forEach((name, m) -> tensors.add(new Tensor("exp_avg." + name, m.getShape().getShape(), m.toFloatArray())));
-        secondMoments.forEach((name, v) -> tensors.add(new Tensor("exp_avg_sq." + name, v.getShape().getShape(), v.toFloatArray())));
-        Safetensors.write(directory.resolve(FILE), tensors, DType.F32,
+    /**
+     * Writes the moments and the step count beside a checkpoint, and the {@code masters}: full-precision copies
+     * of weights the checkpoint stores in a narrower dtype (BF16 out of F32 training), without which a resumed
+     * run would continue from rounded weights and lose every update smaller than BF16's resolution.
+     */
+    public void save(Path directory, Map<String, NDArray> masters) {
+        List<Safetensors.Outgoing> tensors = new ArrayList<>();
+        firstMoments.forEach((name, m) -> tensors.add(ArrayBytes.outgoing("exp_avg." + name, m)));
+        secondMoments.forEach((name, v) -> tensors.add(ArrayBytes.outgoing("exp_avg_sq." + name, v)));
+        masters.forEach((name, weight) -> tensors.add(ArrayBytes.outgoing(MASTER + name, weight)));
+        Safetensors.writeAll(directory.resolve(FILE), tensors, DType.F32,
                 Map.of("step", Long.toString(step), "beta1", Double.toString(beta1), "beta2", Double.toString(beta2),
                         "eps", Double.toString(epsilon), "weight_decay", Double.toString(weightDecay)));
     }
 
-    /** Restores what {@link #save} wrote; the moments must match the model's parameters by name and shape. */
+    /**
+     * Restores what {@link #save} wrote: the moments, which must match the model's parameters by name and shape,
+     * and master weights, copied into the parameters they belong to.
+     */
     public void load(Path directory, Map<String, NDArray> parameters) {
         Path file = directory.resolve(FILE);
         try (Safetensors saved = Safetensors.open(file)) {
@@ -101,17 +111,28 @@ public final class AdamW implements AutoCloseable {
             firstMoments.clear();
             secondMoments.clear();
             for (Map.Entry<String, NDArray> entry : parameters.entrySet()) {
-                for (String kind : new String[] {"exp_avg.", "exp_avg_sq."}) {
-                    if (!saved.entries().containsKey(kind + entry.getKey())) {
-                        continue; // a parameter not yet updated has no moments
+                NDArray parameter = entry.getValue();
+                for (String kind : new String[] {"exp_avg.", "exp_avg_sq.", MASTER}) {
+                    String name = kind + entry.getKey();
+                    if (!saved.entries().containsKey(name)) {
+                        continue; // a parameter not yet updated has no moments; one saved at full precision no master
                     }
-                    Tensor tensor = saved.read(kind + entry.getKey());
-                    if (!new Shape(tensor.shape()).equals(entry.getValue().getShape())) {
-                        throw new WeightsException(file + ": " + kind + entry.getKey() + " has shape "
-                                + new Shape(tensor.shape()) + ", the parameter " + entry.getValue().getShape());
+                    long[] shape = saved.entries().get(name).shape();
+                    if (!new Shape(shape).equals(parameter.getShape())) {
+                        throw new WeightsException(file + ": " + name + " has shape " + new Shape(shape)
+                                + ", the parameter " + parameter.getShape());
                     }
-                    NDArray moment = manager.create(tensor.values(), new Shape(tensor.shape()));
-                    (kind.equals("exp_avg.") ? firstMoments : secondMoments).put(entry.getKey(), moment);
+                    NDArray values = ArrayBytes.filled(manager, shape, DType.of(parameter.getDataType()), array ->
+                            ArrayBytes.fillRows(array, 0, shape.length == 0 ? 1 : shape[0], (first, view) ->
+                                    saved.readInto(name, first, view, DType.of(parameter.getDataType()))));
+                    if (kind.equals(MASTER)) {
+                        GradMode.off();
+                        try (values) {
+                            parameter.muli(0).addi(values); // in place: the same array, now the exact master values
+                        }
+                    } else {
+                        (kind.equals("exp_avg.") ? firstMoments : secondMoments).put(entry.getKey(), values);
+                    }
                 }
             }
         }

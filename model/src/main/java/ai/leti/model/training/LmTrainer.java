@@ -175,10 +175,20 @@ public final class LmTrainer implements AutoCloseable {
         return new NDArray[] {manager.create(tokens, shape), manager.create(positions, shape), manager.create(mask, shape)};
     }
 
-    /** Writes the model (safetensors + config.json), the optimizer state and the step count. */
+    /**
+     * Writes the model (in its checkpoint dtype, as Hugging Face tools expect it), the optimizer state with
+     * full-precision masters of whatever the checkpoint rounded, and the step count.
+     */
     public void save(Path directory) {
         model.save(directory);
-        optimizer.save(directory);
+        Map<String, NDArray> masters = new LinkedHashMap<>();
+        int checkpointBytes = model.checkpointDtype().bytes();
+        model.parameters().forEach((name, parameter) -> {
+            if (parameter.getDataType().getNumOfBytes() > checkpointBytes) {
+                masters.put(name, parameter);
+            }
+        });
+        optimizer.save(directory, masters);
         ObjectNode state = Jsonl.MAPPER.createObjectNode();
         state.put("step", optimizer.step());
         try {
@@ -188,7 +198,10 @@ public final class LmTrainer implements AutoCloseable {
         }
     }
 
-    /** Continues from {@link #save}'s optimizer state; the model must already hold that checkpoint's weights. */
+    /**
+     * Continues from {@link #save}'s optimizer state; the model must already hold that checkpoint's weights, which
+     * the saved masters then restore to full precision.
+     */
     public void resume(Path directory) {
         optimizer.load(directory, model.parameters());
     }

@@ -1,10 +1,9 @@
 package ai.leti.model.weights;
 
 import java.io.IOException;
-import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.FloatBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -16,6 +15,7 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 
 import ai.leti.common.json.Jsonl;
 import tools.jackson.core.JacksonException;
@@ -26,7 +26,8 @@ import tools.jackson.databind.node.ObjectNode;
  * The safetensors format (an 8-byte little-endian header length, a JSON header of
  * {@code name -> {dtype, shape, data_offsets}}, then raw little-endian buffers), read and written here
  * rather than through DJL because DJL's decoder crashes the JVM on BF16, the dtype most current
- * checkpoints ship in. Reading maps each tensor's bytes and converts F16/BF16/F64 to float32.
+ * checkpoints ship in. Reading maps a tensor's bytes a block at a time and converts them to the dtype the
+ * weights are held in; writing streams blocks, so neither ever holds a second whole copy of a model.
  */
 public final class Safetensors implements AutoCloseable {
 
@@ -141,6 +142,54 @@ public final class Safetensors implements AutoCloseable {
 
     /** A floating tensor as float32; an absent name or a non-floating dtype is an error naming the tensor. */
     public Tensor read(String name) {
+        Entry entry = floating(name);
+        long count = (entry.end() - entry.begin()) / entry.dtype().bytes();
+        if (count > Integer.MAX_VALUE - 8) {
+            throw new WeightsException(file + ": tensor " + name + " is too large for one array");
+        }
+        float[] values = new float[(int) count];
+        ByteBuffer target = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+        readInto(name, 0, target, DType.F32);
+        target.rewind().asFloatBuffer().get(values);
+        return new Tensor(name, entry.shape(), values);
+    }
+
+    /**
+     * Converts elements {@code [from, from + n)} of a floating tensor into {@code target} (little-endian, in
+     * {@code dtype}), where {@code n} is what {@code target} has room for from its position. Only that range of the
+     * file is mapped, so a tensor of any size is read in blocks without ever being whole in memory twice.
+     */
+    public void readInto(String name, long from, ByteBuffer target, DType dtype) {
+        Entry entry = floating(name);
+        DType source = entry.dtype();
+        long count = (entry.end() - entry.begin()) / source.bytes();
+        int n = target.remaining() / dtype.bytes();
+        if (from < 0 || from + n > count) {
+            throw new IllegalArgumentException(name + ": elements [" + from + ", " + (from + n) + ") of " + count);
+        }
+        ByteBuffer bytes;
+        try {
+            bytes = channel.map(FileChannel.MapMode.READ_ONLY, dataStart + entry.begin() + from * source.bytes(),
+                    (long) n * source.bytes()).order(ByteOrder.LITTLE_ENDIAN);
+        } catch (IOException e) {
+            throw new WeightsException(file + ": cannot read tensor " + name + ": " + e.getMessage(), e);
+        }
+        ByteBuffer out = target.slice().order(ByteOrder.LITTLE_ENDIAN);
+        if (source == dtype) {
+            out.put(bytes);
+        } else if (source == DType.BF16 && dtype == DType.F32) {
+            for (int i = 0; i < n; i++) { // the hot case, current checkpoints into float32: a shift
+                out.putInt(i * 4, (bytes.getShort(i * 2) & 0xFFFF) << 16);
+            }
+        } else {
+            for (int i = 0; i < n; i++) {
+                dtype.put(out, i, source.get(bytes, i));
+            }
+        }
+        target.position(target.position() + n * dtype.bytes());
+    }
+
+    private Entry floating(String name) {
         Entry entry = entries.get(name);
         if (entry == null) {
             throw new WeightsException(file + ": no tensor named " + name);
@@ -148,95 +197,58 @@ public final class Safetensors implements AutoCloseable {
         if (!entry.dtype().isFloating()) {
             throw new WeightsException(file + ": tensor " + name + " is " + entry.dtype() + ", expected a float dtype");
         }
-        long length = entry.end() - entry.begin();
-        if (length / entry.dtype().bytes() > Integer.MAX_VALUE - 8) {
-            throw new WeightsException(file + ": tensor " + name + " is too large for one array");
-        }
-        ByteBuffer bytes;
-        try {
-            bytes = channel.map(FileChannel.MapMode.READ_ONLY, dataStart + entry.begin(), length)
-                    .order(ByteOrder.LITTLE_ENDIAN);
-        } catch (IOException e) {
-            throw new WeightsException(file + ": cannot read tensor " + name + ": " + e.getMessage(), e);
-        }
-        return new Tensor(name, entry.shape(), toFloats(bytes, entry.dtype(), (int) (length / entry.dtype().bytes())));
-    }
-
-    static float[] toFloats(ByteBuffer bytes, DType dtype, int count) {
-        float[] values = new float[count];
-        switch (dtype) {
-            case F32 -> bytes.asFloatBuffer().get(values);
-            case F64 -> {
-                for (int i = 0; i < count; i++) {
-                    values[i] = (float) bytes.getDouble(i * 8);
-                }
-            }
-            case BF16 -> {
-                for (int i = 0; i < count; i++) {
-                    values[i] = Float.intBitsToFloat((bytes.getShort(i * 2) & 0xFFFF) << 16);
-                }
-            }
-            case F16 -> {
-                for (int i = 0; i < count; i++) {
-                    values[i] = halfToFloat(bytes.getShort(i * 2));
-                }
-            }
-            default -> throw new IllegalArgumentException(dtype + " is not floating");
-        }
-        return values;
-    }
-
-    /** IEEE 754 binary16 to binary32 (Java 17 has no Float.float16ToFloat). */
-    static float halfToFloat(short half) {
-        int bits = half & 0xFFFF;
-        int sign = (bits & 0x8000) << 16;
-        int exponent = (bits >>> 10) & 0x1F;
-        int mantissa = bits & 0x3FF;
-        if (exponent == 0x1F) {
-            return Float.intBitsToFloat(sign | 0x7F800000 | (mantissa << 13)); // infinity or NaN
-        }
-        if (exponent == 0) {
-            if (mantissa == 0) {
-                return Float.intBitsToFloat(sign); // signed zero
-            }
-            float value = mantissa / 1024f / 16384f; // subnormal: mantissa * 2^-24
-            return sign == 0 ? value : -value;
-        }
-        return Float.intBitsToFloat(sign | ((exponent + 112) << 23) | (mantissa << 13));
-    }
-
-    /** float32 to bfloat16 bits, rounding to nearest even as PyTorch does. */
-    static short floatToBf16(float value) {
-        int bits = Float.floatToRawIntBits(value);
-        if ((bits & 0x7F800000) == 0x7F800000 && (bits & 0x7FFFFF) != 0) {
-            return (short) ((bits >>> 16) | 0x40); // keep NaN a NaN
-        }
-        int rounding = 0x7FFF + ((bits >>> 16) & 1);
-        return (short) ((bits + rounding) >>> 16);
+        return entry;
     }
 
     /**
-     * Writes tensors as one safetensors file, in name order, as F32 or BF16, with string metadata
-     * ({@code format: pt} is what transformers expects).
+     * One tensor to write: its name, its shape, and its values as consecutive little-endian blocks of
+     * {@code dtype} (views of an engine array's memory, or wrapped floats), so no tensor is copied whole.
      */
-    public static void write(Path file, Collection<Tensor> tensors, DType dtype, Map<String, String> metadata) {
-        if (dtype != DType.F32 && dtype != DType.BF16) {
-            throw new IllegalArgumentException("checkpoints are written as F32 or BF16, not " + dtype);
+    public record Outgoing(String name, long[] shape, DType dtype, Consumer<Consumer<ByteBuffer>> blocks) {
+
+        public static Outgoing of(Tensor tensor) {
+            ByteBuffer bytes = ByteBuffer.allocate(tensor.values().length * 4).order(ByteOrder.LITTLE_ENDIAN);
+            bytes.asFloatBuffer().put(tensor.values());
+            return new Outgoing(tensor.name(), tensor.shape(), DType.F32, sink -> sink.accept(bytes));
         }
-        List<Tensor> sorted = new ArrayList<>(tensors);
-        sorted.sort(Comparator.comparing(Tensor::name));
+
+        long count() {
+            long count = 1;
+            for (long dimension : shape) {
+                count *= dimension;
+            }
+            return count;
+        }
+    }
+
+    /** Writes float32 tensors as one file: see {@link #writeAll}. */
+    public static void write(Path file, Collection<Tensor> tensors, DType dtype, Map<String, String> metadata) {
+        writeAll(file, tensors.stream().map(Outgoing::of).toList(), dtype, metadata);
+    }
+
+    /**
+     * Writes tensors as one safetensors file, in name order, as F32, BF16 or F16 (converted block by block,
+     * rounding to nearest even), with string metadata ({@code format: pt} is what transformers expects). The file
+     * appears whole or not at all.
+     */
+    public static void writeAll(Path file, Collection<Outgoing> tensors, DType dtype, Map<String, String> metadata) {
+        if (!dtype.isWritable()) {
+            throw new IllegalArgumentException("checkpoints are written as F32, BF16 or F16, not " + dtype);
+        }
+        List<Outgoing> sorted = new ArrayList<>(tensors);
+        sorted.sort(Comparator.comparing(Outgoing::name));
         ObjectNode header = Jsonl.MAPPER.createObjectNode();
         ObjectNode meta = header.putObject("__metadata__");
         metadata.forEach(meta::put);
         long offset = 0;
-        for (Tensor tensor : sorted) {
+        for (Outgoing tensor : sorted) {
             ObjectNode entry = header.putObject(tensor.name());
             entry.put("dtype", dtype.name());
             var shape = entry.putArray("shape");
             for (long dimension : tensor.shape()) {
                 shape.add(dimension);
             }
-            long bytes = tensor.size() * dtype.bytes();
+            long bytes = tensor.count() * dtype.bytes();
             entry.putArray("data_offsets").add(offset).add(offset + bytes);
             offset += bytes;
         }
@@ -248,31 +260,58 @@ public final class Safetensors implements AutoCloseable {
         try {
             Files.createDirectories(file.toAbsolutePath().getParent());
             Path partial = file.resolveSibling(file.getFileName() + ".partial");
-            try (OutputStream out = new java.io.BufferedOutputStream(Files.newOutputStream(partial), 1 << 20)) {
-                out.write(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(padded).array());
-                out.write(headerBytes);
-                for (Tensor tensor : sorted) {
-                    out.write(encode(tensor.values(), dtype));
+            try (FileChannel out = FileChannel.open(partial, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                    StandardOpenOption.TRUNCATE_EXISTING)) {
+                writeFully(out, ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(0, padded));
+                writeFully(out, ByteBuffer.wrap(headerBytes));
+                ByteBuffer scratch = ByteBuffer.allocateDirect(1 << 22).order(ByteOrder.LITTLE_ENDIAN);
+                for (Outgoing tensor : sorted) {
+                    long[] written = {0};
+                    tensor.blocks().accept(block -> written[0] += writeBlock(out, block, tensor.dtype(), dtype, scratch));
+                    if (written[0] != tensor.count()) {
+                        throw new IllegalStateException(tensor.name() + ": wrote " + written[0] + " of " + tensor.count()
+                                + " elements");
+                    }
                 }
+                out.force(false);
             }
             Files.move(partial, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
                     java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException e) {
+        } catch (IOException | UncheckedIOException e) {
             throw new WeightsException("cannot write " + file + ": " + e.getMessage(), e);
         }
     }
 
-    private static byte[] encode(float[] values, DType dtype) {
-        ByteBuffer buffer = ByteBuffer.allocate(values.length * dtype.bytes()).order(ByteOrder.LITTLE_ENDIAN);
-        if (dtype == DType.F32) {
-            FloatBuffer floats = buffer.asFloatBuffer();
-            floats.put(values);
-        } else {
-            for (float value : values) {
-                buffer.putShort(floatToBf16(value));
+    /** Writes one block in the file's dtype; returns its element count. */
+    private static long writeBlock(FileChannel out, ByteBuffer block, DType from, DType to, ByteBuffer scratch) {
+        ByteBuffer source = block.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+        int count = source.remaining() / from.bytes();
+        try {
+            if (from == to) {
+                writeFully(out, source);
+                return count;
             }
+            ByteBuffer elements = source.slice().order(ByteOrder.LITTLE_ENDIAN);
+            int perChunk = scratch.capacity() / to.bytes();
+            for (int start = 0; start < count; start += perChunk) {
+                int n = Math.min(perChunk, count - start);
+                scratch.clear();
+                for (int i = 0; i < n; i++) {
+                    to.put(scratch, i, from.get(elements, start + i));
+                }
+                scratch.limit(n * to.bytes());
+                writeFully(out, scratch);
+            }
+            return count;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
-        return buffer.array();
+    }
+
+    private static void writeFully(FileChannel out, ByteBuffer bytes) throws IOException {
+        while (bytes.hasRemaining()) {
+            out.write(bytes);
+        }
     }
 
     @Override

@@ -47,6 +47,26 @@ class SafetensorsTest {
         }
     }
 
+    /** Every binary16 value survives half -> float -> half, and float -> half rounds to nearest even. */
+    @Test
+    void writesHalfPrecisionExactlyAsIeeeRoundsIt() {
+        for (int bits = 0; bits < 0x10000; bits++) {
+            float value = DType.halfToFloat((short) bits);
+            if (Float.isNaN(value)) {
+                assertThat(Float.isNaN(DType.halfToFloat(DType.floatToHalf(value)))).isTrue();
+                continue;
+            }
+            assertThat(DType.floatToHalf(value) & 0xFFFF).as("half %04x", bits).isEqualTo(bits);
+        }
+        // ties to even: 1 + 2^-11 lies halfway between 1 and 1 + 2^-10; 1 + 3 * 2^-11 rounds up to 1 + 2^-9
+        assertThat(DType.halfToFloat(DType.floatToHalf(1 + 0x1p-11f))).isEqualTo(1f);
+        assertThat(DType.halfToFloat(DType.floatToHalf(1 + 3 * 0x1p-11f))).isEqualTo(1 + 0x1p-9f);
+        assertThat(DType.halfToFloat(DType.floatToHalf(70000f))).isEqualTo(Float.POSITIVE_INFINITY);
+        assertThat(DType.halfToFloat(DType.floatToHalf(0x1p-26f))).as("below half the smallest subnormal").isEqualTo(0f);
+        assertThat(DType.halfToFloat(DType.floatToHalf(0x1.8p-24f))).as("1.5 subnormal steps, a tie: to even")
+                .isEqualTo(0x1p-23f);
+    }
+
     @Test
     void convertsHalfPrecisionIncludingSubnormalsAndInfinity() throws IOException {
         short[] halves = {0x3C00, (short) 0xC000, 0x7BFF, 0x0001, 0x7C00, 0x0000};
