@@ -19,6 +19,7 @@ import java.util.Map;
 import org.springframework.stereotype.Component;
 
 import ai.leti.common.messages.CheckpointAnnouncement;
+import ai.leti.model.weights.CheckpointFiles;
 
 /**
  * Fetches an announced checkpoint's files (over HTTP from the trainer, or from a {@code file:} URI on a shared
@@ -28,11 +29,16 @@ import ai.leti.common.messages.CheckpointAnnouncement;
 @Component
 public class CheckpointFetcher {
 
+    /** The trainer's own state: what sampling never reads (at real size, several times the weights). */
+    static final java.util.Set<String> TRAINER_ONLY = java.util.Set.of("optimizer.safetensors", "trainer_state.json");
+
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
 
     public Path fetch(CheckpointAnnouncement announcement, Path target) throws IOException {
-        if (announcement.files() == null || !announcement.files().containsKey("model.safetensors")) {
-            throw new IOException("announcement of iteration " + announcement.iteration() + " lists no model.safetensors");
+        if (announcement.files() == null || !announcement.files().containsKey(CheckpointFiles.SINGLE)
+                && !announcement.files().containsKey(CheckpointFiles.INDEX)) {
+            throw new IOException("announcement of iteration " + announcement.iteration() + " lists neither "
+                    + CheckpointFiles.SINGLE + " nor " + CheckpointFiles.INDEX);
         }
         for (String name : announcement.files().keySet()) {
             if (!name.matches("[A-Za-z0-9_-][A-Za-z0-9._-]*")) {
@@ -41,6 +47,9 @@ public class CheckpointFetcher {
         }
         Path partial = Files.createDirectories(target.resolveSibling(target.getFileName() + ".partial"));
         for (Map.Entry<String, String> file : announcement.files().entrySet()) {
+            if (TRAINER_ONLY.contains(file.getKey())) {
+                continue;
+            }
             URI uri = URI.create(announcement.uri().replaceAll("/+$", "") + "/" + file.getKey());
             String digest;
             try (InputStream in = open(uri)) {

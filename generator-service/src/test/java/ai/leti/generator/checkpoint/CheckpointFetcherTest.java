@@ -43,6 +43,25 @@ class CheckpointFetcherTest {
         assertThat(fetched.resolve("config.json")).exists();
     }
 
+    /** Shards and their index travel; the trainer's optimizer state, which sampling never reads, does not. */
+    @Test
+    void fetchesAShardedCheckpointWithoutTheTrainersState() throws Exception {
+        Path source = published("unused");
+        Files.delete(source.resolve("model.safetensors"));
+        Map<String, String> files = new java.util.TreeMap<>();
+        for (String name : new String[] {"model-00001-of-00002.safetensors", "model-00002-of-00002.safetensors",
+            "model.safetensors.index.json", "generation_config.json", "tokenizer_config.json", "optimizer.safetensors"}) {
+            Files.writeString(source.resolve(name), name);
+            files.put(name, sha256(source.resolve(name)));
+        }
+        files.put("config.json", sha256(source.resolve("config.json")));
+        Path fetched = new CheckpointFetcher().fetch(new CheckpointAnnouncement("run", 2, source.toUri().toString(), files,
+                30, 1.0, 2, 0.5, null), dir.resolve("generator/iteration-2"));
+        assertThat(fetched.resolve("model-00002-of-00002.safetensors")).hasContent("model-00002-of-00002.safetensors");
+        assertThat(fetched.resolve("model.safetensors.index.json")).exists();
+        assertThat(fetched.resolve("optimizer.safetensors")).doesNotExist();
+    }
+
     @Test
     void refusesAFileWhoseDigestDoesNotMatchAndPublishesNothing() throws Exception {
         Path source = published("weights");
@@ -61,7 +80,7 @@ class CheckpointFetcherTest {
         Path source = published("weights");
         assertThatThrownBy(() -> new CheckpointFetcher().fetch(new CheckpointAnnouncement("run", 1,
                 source.toUri().toString(), Map.of("config.json", "00"), 1, 1.0, 1, 0.1, null), dir.resolve("a")))
-                .hasMessageContaining("no model.safetensors");
+                .hasMessageContaining("lists neither model.safetensors nor model.safetensors.index.json");
         assertThatThrownBy(() -> new CheckpointFetcher().fetch(new CheckpointAnnouncement("run", 1,
                 source.toUri().toString(), Map.of("model.safetensors", "00", "../../etc/passwd", "00"), 1, 1.0, 1, 0.1, null),
                 dir.resolve("b"))).hasMessageContaining("refusing file name");

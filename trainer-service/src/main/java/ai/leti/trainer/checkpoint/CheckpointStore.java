@@ -19,6 +19,7 @@ import java.util.stream.Stream;
 import org.springframework.stereotype.Component;
 
 import ai.leti.common.json.Jsonl;
+import ai.leti.model.weights.CheckpointFiles;
 import ai.leti.trainer.config.TrainerProperties;
 
 /**
@@ -31,9 +32,19 @@ import ai.leti.trainer.config.TrainerProperties;
 @Component
 public class CheckpointStore {
 
-    /** The files a checkpoint directory holds and the generator may fetch. */
-    public static final List<String> FILES = List.of("config.json", "model.safetensors", "tokenizer.json",
+    /**
+     * The files a checkpoint directory holds and the generator may fetch: what Hugging Face's
+     * {@code save_pretrained} writes for the model and its tokenizer (the weights as one file or as shards with
+     * their index), and the trainer's own state.
+     */
+    public static final List<String> FILES = List.of("config.json", "generation_config.json", "model.safetensors",
+            "model.safetensors.index.json", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json",
             "optimizer.safetensors", "trainer_state.json");
+
+    /** Whether a file belongs to a checkpoint: one of {@link #FILES} or a weight shard. */
+    public static boolean checkpointFile(String name) {
+        return FILES.contains(name) || CheckpointFiles.SHARD.matcher(name).matches();
+    }
     /** The checkpoint's file digests, as computed when it was published. */
     static final String DIGESTS = "digests.json";
     private static final Pattern SAFE_NAME = Pattern.compile("[A-Za-z0-9._-]{1,128}");
@@ -111,11 +122,15 @@ public class CheckpointStore {
 
     private static Map<String, String> hash(Path checkpoint) {
         Map<String, String> digests = new TreeMap<>();
-        for (String name : FILES) {
-            Path file = checkpoint.resolve(name);
-            if (Files.exists(file)) {
-                digests.put(name, sha256(file));
+        try (Stream<Path> files = Files.list(checkpoint)) {
+            for (Path file : files.toList()) {
+                String name = file.getFileName().toString();
+                if (checkpointFile(name) && Files.isRegularFile(file)) {
+                    digests.put(name, sha256(file));
+                }
             }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list " + checkpoint, e);
         }
         return digests;
     }
@@ -130,7 +145,7 @@ public class CheckpointStore {
 
     /** A servable file of a published checkpoint, if the names are safe and it exists. */
     public Optional<Path> file(String runId, int iteration, String name) {
-        if (!safe(runId) || !FILES.contains(name) || iteration < 0) {
+        if (!safe(runId) || !checkpointFile(name) || iteration < 0) {
             return Optional.empty();
         }
         Path file = checkpoint(runId, iteration).resolve(name);
