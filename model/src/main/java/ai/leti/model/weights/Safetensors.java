@@ -36,12 +36,15 @@ public final class Safetensors implements AutoCloseable {
     }
 
     private static final long MAX_HEADER_BYTES = 100L << 20;
+    /** Bytes read from the file at a time. */
+    private static final int CHUNK_BYTES = 8 << 20;
 
     private final Path file;
     private final FileChannel channel;
     private final long dataStart;
     private final Map<String, Entry> entries;
     private final Map<String, String> metadata;
+    private ByteBuffer buffer;
 
     private Safetensors(Path file, FileChannel channel, long dataStart, Map<String, Entry> entries,
             Map<String, String> metadata) {
@@ -156,8 +159,9 @@ public final class Safetensors implements AutoCloseable {
 
     /**
      * Converts elements {@code [from, from + n)} of a floating tensor into {@code target} (little-endian, in
-     * {@code dtype}), where {@code n} is what {@code target} has room for from its position. Only that range of the
-     * file is mapped, so a tensor of any size is read in blocks without ever being whole in memory twice.
+     * {@code dtype}), where {@code n} is what {@code target} has room for from its position. The file is read a
+     * few megabytes at a time through one reused buffer (not mapped: mapped pages would count against the
+     * process until the collector unmapped them), so a tensor of any size is never whole in memory twice.
      */
     public void readInto(String name, long from, ByteBuffer target, DType dtype) {
         Entry entry = floating(name);
@@ -167,26 +171,45 @@ public final class Safetensors implements AutoCloseable {
         if (from < 0 || from + n > count) {
             throw new IllegalArgumentException(name + ": elements [" + from + ", " + (from + n) + ") of " + count);
         }
-        ByteBuffer bytes;
+        ByteBuffer out = target.slice().order(ByteOrder.LITTLE_ENDIAN);
+        int perChunk = CHUNK_BYTES / source.bytes();
+        for (int done = 0; done < n; ) {
+            int chunk = Math.min(perChunk, n - done);
+            ByteBuffer bytes = read(name, dataStart + entry.begin() + (from + done) * source.bytes(), chunk * source.bytes());
+            if (source == dtype) {
+                out.position(done * dtype.bytes());
+                out.put(bytes);
+            } else if (source == DType.BF16 && dtype == DType.F32) {
+                for (int i = 0; i < chunk; i++) { // the hot case, current checkpoints into float32: a shift
+                    out.putInt((done + i) * 4, (bytes.getShort(i * 2) & 0xFFFF) << 16);
+                }
+            } else {
+                ByteBuffer converted = out.duplicate().position(done * dtype.bytes()).slice().order(ByteOrder.LITTLE_ENDIAN);
+                for (int i = 0; i < chunk; i++) {
+                    dtype.put(converted, i, source.get(bytes, i));
+                }
+            }
+            done += chunk;
+        }
+        target.position(target.position() + n * dtype.bytes());
+    }
+
+    /** {@code length} bytes at {@code position} of the file, in the reused read buffer. */
+    private ByteBuffer read(String name, long position, int length) {
+        if (buffer == null) {
+            buffer = ByteBuffer.allocateDirect(CHUNK_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        }
+        buffer.clear().limit(length);
         try {
-            bytes = channel.map(FileChannel.MapMode.READ_ONLY, dataStart + entry.begin() + from * source.bytes(),
-                    (long) n * source.bytes()).order(ByteOrder.LITTLE_ENDIAN);
+            while (buffer.hasRemaining()) {
+                if (channel.read(buffer, position + buffer.position()) < 0) {
+                    throw new WeightsException(file + ": tensor " + name + " ends past the end of the file (truncated?)");
+                }
+            }
         } catch (IOException e) {
             throw new WeightsException(file + ": cannot read tensor " + name + ": " + e.getMessage(), e);
         }
-        ByteBuffer out = target.slice().order(ByteOrder.LITTLE_ENDIAN);
-        if (source == dtype) {
-            out.put(bytes);
-        } else if (source == DType.BF16 && dtype == DType.F32) {
-            for (int i = 0; i < n; i++) { // the hot case, current checkpoints into float32: a shift
-                out.putInt(i * 4, (bytes.getShort(i * 2) & 0xFFFF) << 16);
-            }
-        } else {
-            for (int i = 0; i < n; i++) {
-                dtype.put(out, i, source.get(bytes, i));
-            }
-        }
-        target.position(target.position() + n * dtype.bytes());
+        return buffer.flip();
     }
 
     private Entry floating(String name) {

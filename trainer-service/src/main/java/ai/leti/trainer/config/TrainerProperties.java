@@ -4,6 +4,7 @@ import java.nio.file.Path;
 
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotNull;
+import jakarta.validation.constraints.Positive;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
@@ -15,6 +16,9 @@ import org.springframework.validation.annotation.Validated;
  * @param store                 where checkpoints and the per-iteration journals live (a volume in Kubernetes)
  * @param publicUrl             base URL under which this service's {@code /checkpoints} are reachable by the generator
  * @param device                DJL device: {@code cpu} or {@code gpu}
+ * @param microBatch            sequences per forward/backward pass: a plan's batch is one optimizer step over
+ *                              micro-batches of this size (gradients accumulated, the loss weighted by tokens, so
+ *                              the step is the same), which bounds activation memory at real model sizes
  */
 @Validated
 @ConfigurationProperties("leti.trainer")
@@ -22,5 +26,6 @@ public record TrainerProperties(
         @NotNull Path store,
         @NotBlank String publicUrl,
         @NotBlank @DefaultValue("cpu") String device,
-        @DefaultValue("0") long seed) {
+        @DefaultValue("0") long seed,
+        @Positive @DefaultValue("16") int microBatch) {
 }

@@ -87,7 +87,7 @@ public class LetiFineTuner {
             }
             List<int[]> plainCode = plan.regularization() > 0 ? regularization(plan, tokenizer) : List.of();
             TrainingSettings settings = new TrainingSettings(LearningRateSchedule.constant(plan.learningRate()), 0.01,
-                    plan.batchSize(), 1, 1.0, Math.max(0, tokenizer.endOfText()));
+                    Math.min(plan.batchSize(), properties.microBatch()), 1, 1.0, Math.max(0, tokenizer.endOfText()));
             Random random = new Random(properties.seed() * 31 + plan.iteration());
             double lastEpochLoss = 0;
             long tokens = 0;
