@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** {@code ./leti pretrain}, {@code ./leti sample}, {@code ./leti bench model}: the model core from the shell. */
 @Command(name = "leti", mixinStandardHelpOptions = true,
         subcommands = {PretrainCommand.class, SampleCommand.class, GenerateCommand.class, ModelBenchCommand.class,
-            CheckpointBenchCommand.class, TasksCommand.class},
+            CheckpointBenchCommand.class, TasksCommand.class, Gpt2TokenizerCommand.class},
         description = "Trains, samples and benchmarks causal language models.")
 public final class ModelCli {
 

@@ -13,9 +13,14 @@ import java.util.regex.Pattern;
  */
 final class ByteLevel {
 
-    /** GPT-2's split: contractions, letter runs, digit runs, other runs, whitespace (each may take one leading space). */
+    /**
+     * GPT-2's split: contractions, letter runs, digit runs, other runs, whitespace (each may take one leading space).
+     * {@code \s} is Unicode's White_Space, as in the Rust regex and Python's: Java's default would miss U+00A0,
+     * U+3000 and the like.
+     */
     static final Pattern SPLIT = Pattern.compile(
-            "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+");
+            "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+",
+            Pattern.UNICODE_CHARACTER_CLASS);
 
     private static final char[] BYTE_TO_CHAR = new char[256];
 

@@ -5,22 +5,26 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
+import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import ai.leti.common.json.Jsonl;
 import ai.leti.common.leti.LetiFormat;
 import ai.leti.model.weights.WeightsException;
-import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ArrayNode;
-import tools.jackson.databind.node.ObjectNode;
 
 /**
- * A checkpoint's {@code tokenizer.json} through DJL's Hugging Face tokenizers binding, with LETI's four special
- * tokens added when the file lacks them (as added tokens after the highest id, so the model's embedding grows
- * only if they fall beyond it). The augmented JSON is what a saved checkpoint carries.
+ * A checkpoint's tokenizer as Hugging Face's Rust tokenizers run it (through DJL's binding), with LETI's four special
+ * tokens added when {@code tokenizer.json} lacks them: as added tokens after the highest id of the vocabulary and
+ * the added tokens, so no existing id changes and the model's embedding grows only if they fall beyond it. Its
+ * beginning, end, padding and unknown tokens are those {@code tokenizer_config.json} and {@code config.json} name
+ * ({@link SpecialTokens}). A save writes what {@code save_pretrained} writes: tokenizer.json with LETI's tokens,
+ * tokenizer_config.json and special_tokens_map.json. Decoding never cleans up spaces (transformers does where
+ * {@code clean_up_tokenization_spaces} is set): a program must come back byte for byte.
  */
 public final class LetiTokenizer implements AutoCloseable {
 
@@ -33,57 +37,77 @@ public final class LetiTokenizer implements AutoCloseable {
     public static final String END_OF_TEXT = "<|endoftext|>";
 
     private final HuggingFaceTokenizer tokenizer;
-    private final ObjectNode json;
-    private final Map<String, Integer> specialIds;
-    private final int size;
+    private final TokenizerJson json;
+    private final SpecialTokens specials;
 
-    private LetiTokenizer(HuggingFaceTokenizer tokenizer, ObjectNode json, Map<String, Integer> specialIds, int size) {
+    private LetiTokenizer(HuggingFaceTokenizer tokenizer, TokenizerJson json, SpecialTokens specials) {
         this.tokenizer = tokenizer;
         this.json = json;
-        this.specialIds = specialIds;
-        this.size = size;
+        this.specials = specials;
     }
 
-    /** Loads {@code directory/tokenizer.json}, adding LETI's tokens if missing. */
+    /**
+     * Loads {@code directory/tokenizer.json} (with tokenizer_config.json and config.json where present), adding
+     * LETI's tokens if missing.
+     */
     public static LetiTokenizer open(Path directory) {
         Path file = directory.resolve(FILE);
-        ObjectNode json;
-        try {
-            json = (ObjectNode) Jsonl.MAPPER.readTree(Files.readString(file));
-        } catch (IOException e) {
-            throw new WeightsException("cannot read " + file + ": " + e.getMessage(), e);
-        } catch (ClassCastException | tools.jackson.core.JacksonException e) {
-            throw new WeightsException(file + ": not a tokenizer.json object", e);
-        }
-        ArrayNode added = json.has("added_tokens") && json.get("added_tokens").isArray()
-                ? (ArrayNode) json.get("added_tokens") : json.putArray("added_tokens");
-        Map<String, Integer> ids = new java.util.LinkedHashMap<>();
-        int highest = -1;
-        JsonNode vocab = json.path("model").path("vocab");
-        if (vocab.isObject()) {
-            for (Map.Entry<String, JsonNode> entry : vocab.properties()) {
-                highest = Math.max(highest, entry.getValue().asInt());
-            }
-        }
-        for (JsonNode token : added) {
-            highest = Math.max(highest, token.path("id").asInt());
-            ids.put(token.path("content").asString(), token.path("id").asInt());
-        }
+        TokenizerJson json = TokenizerJson.read(file);
+        SpecialTokens specials = SpecialTokens.read(directory, json);
         for (String token : LETI_TOKENS) {
-            if (!ids.containsKey(token)) {
-                highest++;
-                addedToken(added, highest, token);
-                ids.put(token, highest);
+            if (!json.addedIds().containsKey(token)) {
+                json.addSpecial(token);
             }
         }
+        HuggingFaceTokenizer tokenizer;
         try {
-            HuggingFaceTokenizer tokenizer = HuggingFaceTokenizer.newInstance(
-                    new ByteArrayInputStream(Jsonl.MAPPER.writeValueAsString(json).getBytes(StandardCharsets.UTF_8)),
+            tokenizer = HuggingFaceTokenizer.newInstance(
+                    new ByteArrayInputStream(Jsonl.MAPPER.writeValueAsString(json.json()).getBytes(StandardCharsets.UTF_8)),
                     // no truncation: DJL would otherwise cut every encoding at 512 tokens
                     Map.of("addSpecialTokens", "false", "truncation", "false", "padding", "false"));
-            return new LetiTokenizer(tokenizer, json, ids, highest + 1);
         } catch (IOException | RuntimeException e) {
             throw new WeightsException(file + ": Hugging Face tokenizers cannot load it: " + e.getMessage(), e);
+        }
+        try {
+            checkAddedIds(tokenizer, json);
+        } catch (RuntimeException e) {
+            tokenizer.close();
+            throw e;
+        }
+        return new LetiTokenizer(tokenizer, json, specials);
+    }
+
+    /**
+     * Every added token must encode to the id tokenizer.json gives it. Hugging Face tokenizers numbers added tokens
+     * absent from the vocabulary itself, one after another from the vocabulary's end, whatever ids the file states:
+     * a file with gaps or out-of-order ids would silently shift them.
+     */
+    private static void checkAddedIds(HuggingFaceTokenizer tokenizer, TokenizerJson json) {
+        List<String> contents = new ArrayList<>(json.addedIds().keySet());
+        Encoding[] encodings = tokenizer.batchEncode(contents, false, false);
+        for (int i = 0; i < contents.size(); i++) {
+            long[] ids = encodings[i].getIds();
+            int expected = json.addedIds().get(contents.get(i));
+            if (ids.length != 1 || ids[0] != expected) {
+                throw new WeightsException(json.file() + ": added_tokens entry \"" + contents.get(i) + "\" has id "
+                        + expected + " but Hugging Face tokenizers encodes it as " + Arrays.toString(ids)
+                        + " (added tokens outside the vocabulary must take the ids right after it, in order)");
+            }
+        }
+    }
+
+    /**
+     * Rejects a tokenizer that does not belong to a model: an id of {@code tokenizer.json} beside
+     * {@code configFile} (LETI's own tokens aside, for which a model grows its embedding) at or beyond the model's
+     * {@code vocab_size} would index past its embedding.
+     */
+    public static void checkFits(int modelVocabSize, Path configFile) {
+        Path file = configFile.resolveSibling(FILE);
+        Map.Entry<String, Integer> highest = TokenizerJson.read(file).highestExcept(LETI_TOKENS);
+        if (highest != null && highest.getValue() >= modelVocabSize) {
+            throw new WeightsException(file + ": token \"" + highest.getKey() + "\" has id " + highest.getValue()
+                    + ", beyond vocab_size " + modelVocabSize + " of " + configFile
+                    + ": the tokenizer does not belong to this model");
         }
     }
 
@@ -92,22 +116,53 @@ public final class LetiTokenizer implements AutoCloseable {
                 .put("rstrip", false).put("normalized", false).put("special", true);
     }
 
-    /** Ids + 1 of the highest token: the smallest embedding that holds them all. */
+    /**
+     * The highest id + 1, LETI's tokens included: the smallest embedding that holds every token. A model's
+     * {@code vocab_size} may be larger (Qwen pads its embedding to a multiple of 128).
+     */
     public int size() {
-        return size;
+        return json.highest() + 1;
     }
 
+    /** The id of an added token (LETI's, the model's special tokens). */
     public int id(String specialToken) {
-        Integer id = specialIds.get(specialToken);
+        Integer id = json.addedIds().get(specialToken);
         if (id == null) {
             throw new IllegalArgumentException("no special token " + specialToken);
         }
         return id;
     }
 
-    /** The end-of-sequence id: {@code <|endoftext|>} where present, else none (-1). */
+    /**
+     * The end-of-sequence id, as tokenizer_config.json's {@code eos_token} or config.json's {@code eos_token_id}
+     * name it, else {@code <|endoftext|>} where present; -1 when none.
+     */
     public int endOfText() {
-        return specialIds.getOrDefault(END_OF_TEXT, -1);
+        return idOf(specials.eos());
+    }
+
+    /** Every id that ends a sequence (config.json may list several): {@link #endOfText()} first; empty when none. */
+    public List<Integer> endOfSequenceIds() {
+        return specials.endIds();
+    }
+
+    /** The beginning-of-sequence id, or -1 when the tokenizer has none (Qwen's). */
+    public int bos() {
+        return idOf(specials.bos());
+    }
+
+    /** The padding id, or -1 when none is named. */
+    public int pad() {
+        return idOf(specials.pad());
+    }
+
+    /** The unknown-token id, or -1 (byte-level tokenizers have none: every byte has a token). */
+    public int unk() {
+        return idOf(specials.unk());
+    }
+
+    private int idOf(String token) {
+        return token == null ? -1 : json.id(token);
     }
 
     public int[] encode(String text) {
@@ -119,7 +174,7 @@ public final class LetiTokenizer implements AutoCloseable {
         return tokens;
     }
 
-    /** A whole training text: its tokens, then end-of-text (if the vocabulary has it), so a model learns to stop. */
+    /** A whole training text: its tokens, then end-of-sequence (if the tokenizer has one), so a model learns to stop. */
     public int[] encodeDocument(String text) {
         int[] ids = encode(text);
         if (endOfText() < 0) {
@@ -138,14 +193,18 @@ public final class LetiTokenizer implements AutoCloseable {
         return tokenizer.decode(ids, false);
     }
 
-    /** Writes the tokenizer, LETI's tokens included, into a checkpoint directory. */
+    /**
+     * Writes the tokenizer into a checkpoint directory as {@code save_pretrained} would: tokenizer.json with LETI's
+     * tokens, tokenizer_config.json and special_tokens_map.json.
+     */
     public void save(Path directory) {
         try {
             Files.createDirectories(directory);
-            Files.writeString(directory.resolve(FILE), Jsonl.MAPPER.writeValueAsString(json));
+            Files.writeString(directory.resolve(FILE), Jsonl.MAPPER.writeValueAsString(json.json()));
         } catch (IOException e) {
             throw new WeightsException("cannot write " + directory.resolve(FILE) + ": " + e.getMessage(), e);
         }
+        PretrainedFiles.write(directory, json, specials, LETI_TOKENS);
     }
 
     @Override

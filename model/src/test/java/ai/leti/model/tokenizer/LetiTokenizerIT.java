@@ -1,6 +1,7 @@
 package ai.leti.model.tokenizer;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,11 +14,18 @@ import org.junit.jupiter.api.io.TempDir;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
+import ai.leti.common.json.Jsonl;
 import ai.leti.model.CausalLm;
 import ai.leti.model.Models;
 import ai.leti.model.TinyModels;
+import ai.leti.model.weights.WeightsException;
+import tools.jackson.databind.JsonNode;
 
-/** A byte-level BPE trained here, loaded through Hugging Face tokenizers, and LETI's tokens added to it. */
+/**
+ * A byte-level BPE trained here, loaded through Hugging Face tokenizers, and LETI's tokens added to it; its special
+ * tokens read from tokenizer_config.json and config.json, and the files a save writes. The twin, here, of
+ * {@link RealTokenizersIT}, which needs fetched fixtures and node.
+ */
 class LetiTokenizerIT {
 
     @TempDir
@@ -91,5 +99,97 @@ class LetiTokenizerIT {
             model.save(dir.resolve("resized"));
         }
         assertThat(ai.leti.model.ModelConfig.read(dir.resolve("resized")).vocabSize()).isEqualTo(grown);
+    }
+
+    private void trained() {
+        BpeTrainer.train(corpus(), 300, List.of(LetiTokenizer.END_OF_TEXT, "<s>", "<pad>"), dir.resolve(LetiTokenizer.FILE));
+    }
+
+    @Test
+    void readsSpecialTokensAsStringsOrObjectsAndIdsFromConfigJson() throws Exception {
+        trained();
+        Files.writeString(dir.resolve("tokenizer_config.json"),
+                "{\"bos_token\": {\"__type\": \"AddedToken\", \"content\": \"<s>\"}, \"eos_token\": \"<|endoftext|>\","
+                        + " \"pad_token\": null, \"chat_template\": \"{{ messages }}\"}");
+        Files.writeString(dir.resolve("config.json"), "{\"eos_token_id\": [0, 1], \"pad_token_id\": 2, \"bos_token_id\": 0}");
+        try (LetiTokenizer tokenizer = LetiTokenizer.open(dir)) {
+            assertThat(tokenizer.bos()).as("tokenizer_config.json wins").isEqualTo(1);
+            assertThat(tokenizer.endOfText()).isZero();
+            assertThat(tokenizer.endOfSequenceIds()).containsExactly(0, 1);
+            assertThat(tokenizer.pad()).as("null there, config.json's").isEqualTo(2);
+            assertThat(tokenizer.unk()).isEqualTo(-1);
+            tokenizer.save(dir.resolve("saved"));
+        }
+        JsonNode config = Jsonl.MAPPER.readTree(Files.readString(dir.resolve("saved/tokenizer_config.json")));
+        assertThat(config.get("chat_template").asString()).as("the source's fields kept").isEqualTo("{{ messages }}");
+        assertThat(config.get("bos_token").get("content").asString()).isEqualTo("<s>");
+        assertThat(config.get("pad_token").isNull()).isTrue();
+        assertThat(config.get("added_tokens_decoder").get("303").get("content").asString()).isEqualTo(LetiTokenizer.FEEDBACK_CLOSE);
+        assertThat(config.get("added_tokens_decoder").get("0").get("content").asString()).isEqualTo(LetiTokenizer.END_OF_TEXT);
+        assertThat(config.get("additional_special_tokens").valueStream().map(JsonNode::asString).toList())
+                .containsExactlyElementsOf(LetiTokenizer.LETI_TOKENS);
+        JsonNode map = Jsonl.MAPPER.readTree(Files.readString(dir.resolve("saved/special_tokens_map.json")));
+        assertThat(map.get("bos_token").get("content").asString()).isEqualTo("<s>");
+        assertThat(map.get("eos_token").get("content").asString()).isEqualTo(LetiTokenizer.END_OF_TEXT);
+        assertThat(map.has("pad_token")).isFalse();
+        assertThat(map.get("additional_special_tokens")).isEqualTo(config.get("additional_special_tokens"));
+    }
+
+    @Test
+    void writesTokenizerConfigWhereTheSourceHadNone() throws Exception {
+        trained();
+        try (LetiTokenizer tokenizer = LetiTokenizer.open(dir)) {
+            tokenizer.save(dir.resolve("saved"));
+        }
+        JsonNode config = Jsonl.MAPPER.readTree(Files.readString(dir.resolve("saved/tokenizer_config.json")));
+        assertThat(config.get("eos_token").asString()).isEqualTo(LetiTokenizer.END_OF_TEXT);
+        assertThat(config.get("clean_up_tokenization_spaces").asBoolean(true)).isFalse();
+        assertThat(config.get("tokenizer_class").asString()).isEqualTo("PreTrainedTokenizerFast");
+        assertThat(config.get("added_tokens_decoder").size()).isEqualTo(3 + 4);
+        try (LetiTokenizer again = LetiTokenizer.open(dir.resolve("saved"))) {
+            assertThat(again.endOfText()).isZero();
+            assertThat(again.size()).isEqualTo(304);
+        }
+    }
+
+    @Test
+    void rejectsASpecialTokenTheVocabularyLacks() throws Exception {
+        trained();
+        Files.writeString(dir.resolve("tokenizer_config.json"), "{\"eos_token\": \"</s>\"}");
+        assertThatThrownBy(() -> LetiTokenizer.open(dir)).isInstanceOf(WeightsException.class)
+                .hasMessageContaining("tokenizer_config.json").hasMessageContaining("eos_token \"</s>\"");
+    }
+
+    @Test
+    void rejectsAConfigIdBeyondTheTokenizer() throws Exception {
+        trained();
+        Files.writeString(dir.resolve("config.json"), "{\"eos_token_id\": [0, 5000]}");
+        assertThatThrownBy(() -> LetiTokenizer.open(dir)).isInstanceOf(WeightsException.class)
+                .hasMessageContaining("config.json").hasMessageContaining("eos_token_id 5000");
+        Files.writeString(dir.resolve("config.json"), "{\"pad_token_id\": \"<pad>\"}");
+        assertThatThrownBy(() -> LetiTokenizer.open(dir)).hasMessageContaining("config.json: pad_token_id must be");
+    }
+
+    @Test
+    void rejectsAddedTokenIdsHuggingFaceWouldRenumber() throws Exception {
+        trained();
+        Path file = dir.resolve(LetiTokenizer.FILE);
+        tools.jackson.databind.node.ObjectNode json = (tools.jackson.databind.node.ObjectNode) Jsonl.MAPPER.readTree(Files.readString(file));
+        LetiTokenizer.addedToken((tools.jackson.databind.node.ArrayNode) json.get("added_tokens"), 400, "<gap>");
+        Files.writeString(file, Jsonl.MAPPER.writeValueAsString(json));
+        assertThatThrownBy(() -> LetiTokenizer.open(dir)).isInstanceOf(WeightsException.class)
+                .hasMessageContaining(LetiTokenizer.FILE).hasMessageContaining("\"<gap>\" has id 400");
+    }
+
+    @Test
+    void rejectsATokenizerLargerThanTheModel() throws Exception {
+        trained();
+        try (LetiTokenizer tokenizer = LetiTokenizer.open(dir)) {
+            tokenizer.save(dir.resolve("saved"));
+        }
+        LetiTokenizer.checkFits(300, dir.resolve("saved/config.json"));
+        assertThatThrownBy(() -> LetiTokenizer.checkFits(299, dir.resolve("saved/config.json")))
+                .isInstanceOf(WeightsException.class).hasMessageContaining(LetiTokenizer.FILE)
+                .hasMessageContaining("has id 299").hasMessageContaining("vocab_size 299");
     }
 }
