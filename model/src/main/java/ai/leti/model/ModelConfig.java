@@ -167,32 +167,21 @@ public record ModelConfig(
     }
 
     /**
-     * This config with the special tokens' ids a tokenizer gives (ids below 0 are left as they were), as
-     * {@code config.json} states them for Hugging Face tools: {@code bos_token_id}, {@code eos_token_id},
-     * {@code pad_token_id}.
+     * This config with the special tokens' ids a tokenizer gives where {@code config.json} states none
+     * ({@code bos_token_id}, {@code eos_token_id}, {@code pad_token_id}; ids below 0 mean the tokenizer has none).
+     * Ids the checkpoint states are its authors' and stay.
      */
-    public ModelConfig withSpecialTokens(int bos, int eos, int pad) {
+    public ModelConfig withMissingSpecialTokens(int bos, int eos, int pad) {
         ObjectNode copy = json.deepCopy();
-        if (bos >= 0) {
-            copy.put("bos_token_id", bos);
-        }
-        if (eos >= 0 && !(copy.path("eos_token_id").isArray() && containsInt(copy.get("eos_token_id"), eos))) {
-            copy.put("eos_token_id", eos);
-        }
-        if (pad >= 0) {
-            copy.put("pad_token_id", pad);
+        String[] fields = {"bos_token_id", "eos_token_id", "pad_token_id"};
+        int[] ids = {bos, eos, pad};
+        for (int i = 0; i < fields.length; i++) {
+            if (ids[i] >= 0 && (!copy.has(fields[i]) || copy.get(fields[i]).isNull())) {
+                copy.put(fields[i], ids[i]);
+            }
         }
         return new ModelConfig(family, vocabSize, hidden, layers, heads, kvHeads, intermediate, normEps, ropeTheta,
                 maxPositions, tieEmbeddings, qkvBias, rotaryDim, copy, generation);
-    }
-
-    private static boolean containsInt(JsonNode array, int value) {
-        for (JsonNode element : array) {
-            if (element.asInt() == value) {
-                return true;
-            }
-        }
-        return false;
     }
 
     /** This config with another vocabulary size (after special tokens were added), JSON included. */

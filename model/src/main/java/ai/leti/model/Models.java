@@ -8,6 +8,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.leti.model.codegen.CodegenModel;
 import ai.leti.model.gpt2.Gpt2Model;
 import ai.leti.model.llama.LlamaModel;
+import ai.leti.model.tokenizer.LetiTokenizer;
 
 /** Loads a checkpoint directory into the family its {@code config.json} names, on a configured device. */
 public final class Models {
@@ -24,7 +25,10 @@ public final class Models {
      * rows are added when the tokenizer has more tokens than the checkpoint (LETI's special tokens).
      */
     public static CausalLm load(Path directory, Device device, DataType dtype, int vocabularySize) {
-        ModelConfig config = ModelConfig.read(directory);
+        return load(directory, ModelConfig.read(directory), device, dtype, vocabularySize);
+    }
+
+    private static CausalLm load(Path directory, ModelConfig config, Device device, DataType dtype, int vocabularySize) {
         if (vocabularySize > config.vocabSize()) {
             config = config.withVocabSize(vocabularySize);
         }
@@ -39,6 +43,20 @@ public final class Models {
             manager.close();
             throw e;
         }
+    }
+
+    /**
+     * Loads a checkpoint for use with its tokenizer: refuses a tokenizer whose ids (LETI's own tokens aside) do not
+     * fit the model's {@code vocab_size}, adds embedding and output rows for LETI's tokens where they fall beyond it,
+     * and fills in the special-token ids config.json lacks from the tokenizer, so a saved checkpoint states them.
+     */
+    public static CausalLm load(Path directory, Device device, DataType dtype, LetiTokenizer tokenizer) {
+        ModelConfig config = ModelConfig.read(directory);
+        if (java.nio.file.Files.exists(directory.resolve(LetiTokenizer.FILE))) {
+            LetiTokenizer.checkFits(config.vocabSize(), directory.resolve(ModelConfig.FILE));
+        }
+        return load(directory, config.withMissingSpecialTokens(tokenizer.bos(), tokenizer.endOfText(), tokenizer.pad()),
+                device, dtype, tokenizer.size());
     }
 
     public static CausalLm random(ModelConfig config, Device device, DataType dtype, long seed) {

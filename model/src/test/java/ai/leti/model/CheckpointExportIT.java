@@ -24,6 +24,8 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.leti.common.json.Jsonl;
 import ai.leti.model.nn.WeightedModel;
+import ai.leti.model.tokenizer.BpeTrainer;
+import ai.leti.model.tokenizer.LetiTokenizer;
 import ai.leti.model.training.LearningRateSchedule;
 import ai.leti.model.training.LmTrainer;
 import ai.leti.model.training.TrainingSettings;
@@ -32,6 +34,7 @@ import ai.leti.model.weights.DType;
 import ai.leti.model.weights.Safetensors;
 import ai.leti.model.weights.WeightsException;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * Checkpoints as Hugging Face tools expect them: saved in the dtype they came in, sharded as
@@ -103,7 +106,7 @@ class CheckpointExportIT {
     void shardsAsSavePretrainedDoesAndNamesABrokenShard() throws IOException {
         Path sharded = dir.resolve("sharded");
         float[] original;
-        ModelConfig config = TinyModels.codegen().withSpecialTokens(1, 60, -1);
+        ModelConfig config = TinyModels.codegen();
         try (CausalLm model = Models.random(config, Device.cpu(), DataType.FLOAT32, 9)) {
             original = logits(model);
             ((WeightedModel) model).save(sharded, DType.F32, 40_000);
@@ -148,6 +151,44 @@ class CheckpointExportIT {
         assertThatThrownBy(() -> Models.load(sharded, Device.cpu(), DataType.FLOAT32)).isInstanceOf(WeightsException.class)
                 .hasMessageContaining(CheckpointFiles.INDEX).hasMessageContaining("weight_map")
                 .hasMessageContaining(last.getFileName() + ", which is missing");
+    }
+
+    /** A tokenizer is checked against the model it comes with, and names the ids config.json lacks. */
+    @Test
+    void refusesATokenizerThatDoesNotFitAndStatesSpecialTokens() throws IOException {
+        Path checkpoint = dir.resolve("with-tokenizer");
+        List<String> corpus = List.of("def add(a, b):\n    return a + b\n", "print('hello, world')\n", "x = [i * i for i in range(10)]\n");
+        BpeTrainer.train(corpus, 290, List.of(LetiTokenizer.END_OF_TEXT), checkpoint.resolve(LetiTokenizer.FILE));
+        ModelConfig small = TinyModels.llama(); // vocab_size 61: the tokenizer's 290 ids do not fit
+        try (CausalLm model = Models.random(small, Device.cpu(), DataType.FLOAT32, 1)) {
+            model.save(checkpoint);
+        }
+        try (LetiTokenizer tokenizer = LetiTokenizer.open(checkpoint)) {
+            assertThatThrownBy(() -> Models.load(checkpoint, Device.cpu(), DataType.FLOAT32, tokenizer))
+                    .isInstanceOf(WeightsException.class).hasMessageContaining(LetiTokenizer.FILE)
+                    .hasMessageContaining("vocab_size 61");
+        }
+        int ownTokens;
+        try (LetiTokenizer tokenizer = LetiTokenizer.open(checkpoint)) {
+            ownTokens = tokenizer.size() - LetiTokenizer.LETI_TOKENS.size();
+        }
+        ObjectNode json = TinyModels.llama().json().deepCopy();
+        json.put("vocab_size", ownTokens);
+        try (CausalLm model = Models.random(ModelConfig.parse(json, "test"), Device.cpu(), DataType.FLOAT32, 1)) {
+            model.save(checkpoint);
+        }
+        try (LetiTokenizer tokenizer = LetiTokenizer.open(checkpoint);
+             CausalLm model = Models.load(checkpoint, Device.cpu(), DataType.FLOAT32, tokenizer)) {
+            assertThat(model.config().vocabSize()).as("grown for LETI's tokens").isEqualTo(tokenizer.size());
+            model.save(dir.resolve("stated"));
+            tokenizer.save(dir.resolve("stated"));
+        }
+        JsonNode config = json(dir.resolve("stated").resolve(ModelConfig.FILE));
+        assertThat(config.get("eos_token_id").asInt()).as("the tokenizer's end of text, which config.json lacked").isZero();
+        assertThat(config.get("vocab_size").asInt()).isEqualTo(ownTokens + 4);
+        assertThat(json(dir.resolve("stated").resolve(ModelConfig.GENERATION_FILE)).get("eos_token_id").asInt()).isZero();
+        assertThat(dir.resolve("stated").resolve("tokenizer_config.json")).exists();
+        assertThat(dir.resolve("stated").resolve("special_tokens_map.json")).exists();
     }
 
     /** Trained in float32 and saved as BF16, a run resumes from the optimizer's masters, not from rounded weights. */

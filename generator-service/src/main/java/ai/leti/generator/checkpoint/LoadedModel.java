@@ -14,7 +14,7 @@ public record LoadedModel(int iteration, String source, CausalLm model, LetiToke
     public static LoadedModel load(int iteration, String source, Path directory, String device) {
         LetiTokenizer tokenizer = LetiTokenizer.open(directory);
         try {
-            CausalLm model = Models.load(directory, Device.fromName(device), DataType.FLOAT32, tokenizer.size());
+            CausalLm model = Models.load(directory, Device.fromName(device), DataType.FLOAT32, tokenizer);
             return new LoadedModel(iteration, source, model, tokenizer);
         } catch (RuntimeException e) {
             tokenizer.close();

@@ -49,7 +49,7 @@ final class SampleCommand implements Callable<Integer> {
     public Integer call() {
         SamplingSettings settings = SamplingSettings.of(temperature, topP, maxNewTokens, seed);
         try (LetiTokenizer tokenizer = LetiTokenizer.open(model);
-             CausalLm lm = Models.load(model, Device.fromName(device), DataType.FLOAT32, tokenizer.size())) {
+             CausalLm lm = Models.load(model, Device.fromName(device), DataType.FLOAT32, tokenizer)) {
             int[] ids = tokenizer.encode(prompt);
             if (ids.length == 0) {
                 throw new IllegalArgumentException("--prompt: encodes to no tokens");

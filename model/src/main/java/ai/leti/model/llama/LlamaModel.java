@@ -122,8 +122,18 @@ public final class LlamaModel extends WeightedModel {
         return Ops.linear(x, head, null);
     }
 
+    /**
+     * The folded decoder ({@link LlamaDecoder}) where its copy of the weights is cheap; past
+     * {@value #FOLDED_DECODER_BYTES} bytes of weights, the plain forward pass. The folding saves a fixed cost per
+     * op, which is what decides a small model's speed; a large one's is its matmuls, and a second copy of its weights
+     * would cost gigabytes for nothing.
+     */
     @Override
     public Decoder decoder(NDManager manager) {
-        return new LlamaDecoder(config, weights, cosTable, sinTable, manager);
+        long bytes = weights.all().values().stream().mapToLong(array -> array.size() * array.getDataType().getNumOfBytes()).sum();
+        return bytes > FOLDED_DECODER_BYTES ? this::forward : new LlamaDecoder(config, weights, cosTable, sinTable, manager);
     }
+
+    /** The largest model whose generation uses a folded copy of its weights. */
+    static final long FOLDED_DECODER_BYTES = 256L << 20;
 }

@@ -76,7 +76,7 @@ public class LetiFineTuner {
     public Outcome fineTune(IterationPlan plan, List<ExecutionResult> results, Path base, Path out) {
         long started = System.nanoTime();
         try (LetiTokenizer tokenizer = LetiTokenizer.open(base);
-             CausalLm model = Models.load(base, Device.fromName(properties.device()), DataType.FLOAT32, tokenizer.size())) {
+             CausalLm model = Models.load(base, Device.fromName(properties.device()), DataType.FLOAT32, tokenizer)) {
             List<int[]> sequences = new ArrayList<>();
             boolean generationOrder = IterationPlan.GENERATION.equals(plan.batchOrder());
             for (ExecutionResult result : generationOrder ? generationOrder(results) : results) {
