@@ -24,7 +24,8 @@ import ai.leti.model.weights.WeightsException;
  * A family's weights by Hugging Face name: loaded from a checkpoint, initialised fresh, or saved.
  * <p>
  * Memory: each weight is allocated once by the engine in the compute dtype and filled in place, a block of rows
- * at a time, through a view of its own memory, from a mapped block of the checkpoint file (converted on the way).
+ * at a time, through a view of its own memory, from the checkpoint file read a few megabytes at a time (converted
+ * on the way).
  * Loading therefore holds one copy of the model plus one block in flight, never a Java-heap copy; saving streams
  * the same views out. On an accelerator, each weight is filled on the CPU and moved, one weight in flight.
  */
@@ -100,7 +101,7 @@ public final class TransformerWeights {
 
     /** Rows from {@code rows} on become the mean of the rows before: a new token starts as an "average" token. */
     private static void meanRows(NDArray array, long rows) {
-        try (NDArray mean = array.get(new NDIndex(":{}", rows)).mean(new int[] {0})) {
+        try (NDArray existing = array.get(new NDIndex(":{}", rows)); NDArray mean = existing.mean(new int[] {0})) {
             array.set(new NDIndex("{}:", rows), mean);
         }
     }

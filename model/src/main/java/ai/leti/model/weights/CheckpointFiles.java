@@ -49,9 +49,11 @@ public final class CheckpointFiles implements AutoCloseable {
                 for (Map.Entry<String, JsonNode> entry : weightMap.properties()) {
                     String shardName = entry.getValue().asString();
                     Path shard = directory.resolve(shardName);
-                    if (!SHARD.matcher(shardName).matches() || !Files.isRegularFile(shard)) {
+                    boolean plainName = shardName.endsWith(".safetensors") && !shardName.contains("/")
+                            && !shardName.contains("\\") && !shardName.startsWith(".");
+                    if (!plainName || !Files.isRegularFile(shard)) {
                         throw new WeightsException(index + ": weight_map puts " + entry.getKey() + " in shard " + shardName
-                                + (SHARD.matcher(shardName).matches() ? ", which is missing" : ", which is not a shard file name"));
+                                + (plainName ? ", which is missing" : ", which is not a .safetensors file of this directory"));
                     }
                     Safetensors file = files.open.computeIfAbsent(shard, Safetensors::open);
                     if (!file.entries().containsKey(entry.getKey())) {

@@ -119,6 +119,17 @@ class SafetensorsTest {
     }
 
     @Test
+    void refusesAnIndexThatPointsOutsideItsDirectory() throws IOException {
+        Path outside = dir.resolve("outside.safetensors");
+        Safetensors.write(outside, List.of(A), DType.F32, Map.of());
+        Path checkpoint = Files.createDirectories(dir.resolve("checkpoint"));
+        Files.writeString(checkpoint.resolve(CheckpointFiles.INDEX),
+                "{\"metadata\": {}, \"weight_map\": {\"a.weight\": \"../outside.safetensors\"}}");
+        assertThatThrownBy(() -> CheckpointFiles.open(checkpoint)).isInstanceOf(WeightsException.class)
+                .hasMessageContaining("weight_map").hasMessageContaining("not a .safetensors file of this directory");
+    }
+
+    @Test
     void saysWhichFileIsMissing() {
         assertThatThrownBy(() -> CheckpointFiles.open(dir)).hasMessageContaining("model.safetensors");
     }
