@@ -133,28 +133,12 @@ public final class BpeTrainer {
     }
 
     private static void write(Path file, List<String> symbols, List<String> merges, List<String> specials) {
-        ObjectNode root = Jsonl.MAPPER.createObjectNode();
-        root.put("version", "1.0");
-        root.putNull("truncation");
-        root.putNull("padding");
-        ArrayNode added = root.putArray("added_tokens");
+        ObjectNode root = TokenizerJson.byteLevelBpe(false);
+        ArrayNode added = (ArrayNode) root.get("added_tokens");
         for (int i = 0; i < specials.size(); i++) {
             LetiTokenizer.addedToken(added, i, specials.get(i));
         }
-        root.putNull("normalizer");
-        ObjectNode pre = root.putObject("pre_tokenizer");
-        pre.put("type", "ByteLevel").put("add_prefix_space", false).put("trim_offsets", true).put("use_regex", true);
-        root.putNull("post_processor");
-        ObjectNode decoder = root.putObject("decoder");
-        decoder.put("type", "ByteLevel").put("add_prefix_space", true).put("trim_offsets", true).put("use_regex", true);
-        ObjectNode model = root.putObject("model");
-        model.put("type", "BPE");
-        model.putNull("dropout");
-        model.putNull("unk_token");
-        model.putNull("continuing_subword_prefix");
-        model.putNull("end_of_word_suffix");
-        model.put("fuse_unk", false);
-        model.put("byte_fallback", false);
+        ObjectNode model = (ObjectNode) root.get("model");
         ObjectNode vocab = model.putObject("vocab");
         Map<String, Integer> ordered = new LinkedHashMap<>();
         for (int i = 0; i < specials.size(); i++) {

@@ -57,11 +57,8 @@ public final class Gpt2Vocabulary {
         for (Map.Entry<String, JsonNode> entry : vocab.properties()) {
             highest = Math.max(highest, entry.getValue().asInt());
         }
-        ObjectNode root = Jsonl.MAPPER.createObjectNode();
-        root.put("version", "1.0");
-        root.putNull("truncation");
-        root.putNull("padding");
-        ArrayNode added = root.putArray("added_tokens");
+        ObjectNode root = TokenizerJson.byteLevelBpe(true);
+        ArrayNode added = (ArrayNode) root.get("added_tokens");
         JsonNode endOfText = vocab.get(LetiTokenizer.END_OF_TEXT);
         if (endOfText == null) {
             throw new WeightsException(encoderJson + ": no " + LetiTokenizer.END_OF_TEXT + " entry (GPT-2's has id 50256)");
@@ -72,21 +69,7 @@ public final class Gpt2Vocabulary {
                 addedToken(added, ++highest, whitespace, false);
             }
         }
-        root.putNull("normalizer");
-        root.putObject("pre_tokenizer").put("type", "ByteLevel").put("add_prefix_space", false).put("trim_offsets", true)
-                .put("use_regex", true);
-        root.putObject("post_processor").put("type", "ByteLevel").put("add_prefix_space", true).put("trim_offsets", false)
-                .put("use_regex", true);
-        root.putObject("decoder").put("type", "ByteLevel").put("add_prefix_space", true).put("trim_offsets", true)
-                .put("use_regex", true);
-        ObjectNode model = root.putObject("model");
-        model.put("type", "BPE");
-        model.putNull("dropout");
-        model.putNull("unk_token");
-        model.putNull("continuing_subword_prefix");
-        model.putNull("end_of_word_suffix");
-        model.put("fuse_unk", false);
-        model.put("byte_fallback", false);
+        ObjectNode model = (ObjectNode) root.get("model");
         model.set("vocab", vocab);
         model.set("merges", merges);
 

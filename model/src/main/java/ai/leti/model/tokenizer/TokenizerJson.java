@@ -60,6 +60,39 @@ final class TokenizerJson {
         }
     }
 
+    /**
+     * The skeleton of a byte-level BPE {@code tokenizer.json} as Hugging Face writes GPT-2's: an empty
+     * {@code added_tokens} array and a {@code model} without {@code vocab} and {@code merges}, for the caller to fill.
+     * {@code postProcessor}: GPT-2's ByteLevel post-processor, or none.
+     */
+    static ObjectNode byteLevelBpe(boolean postProcessor) {
+        ObjectNode root = Jsonl.MAPPER.createObjectNode();
+        root.put("version", "1.0");
+        root.putNull("truncation");
+        root.putNull("padding");
+        root.putArray("added_tokens");
+        root.putNull("normalizer");
+        root.putObject("pre_tokenizer").put("type", "ByteLevel").put("add_prefix_space", false).put("trim_offsets", true)
+                .put("use_regex", true);
+        if (postProcessor) {
+            root.putObject("post_processor").put("type", "ByteLevel").put("add_prefix_space", true)
+                    .put("trim_offsets", false).put("use_regex", true);
+        } else {
+            root.putNull("post_processor");
+        }
+        root.putObject("decoder").put("type", "ByteLevel").put("add_prefix_space", true).put("trim_offsets", true)
+                .put("use_regex", true);
+        ObjectNode model = root.putObject("model");
+        model.put("type", "BPE");
+        model.putNull("dropout");
+        model.putNull("unk_token");
+        model.putNull("continuing_subword_prefix");
+        model.putNull("end_of_word_suffix");
+        model.put("fuse_unk", false);
+        model.put("byte_fallback", false);
+        return root;
+    }
+
     static TokenizerJson read(Path file) {
         try {
             return new TokenizerJson(file, (ObjectNode) Jsonl.MAPPER.readTree(Files.readString(file)));
