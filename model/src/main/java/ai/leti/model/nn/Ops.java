@@ -29,10 +29,37 @@ public final class Ops {
         return indices.getNDArrayInternal().embedding(indices, table, SparseFormat.DENSE).singletonOrThrow();
     }
 
+    /**
+     * A number as an engine-owned 0-d tensor of {@code like}'s dtype, in its manager. Every op whose backward pass
+     * keeps a scalar operand must take one of these, never a Java {@code Number}: DJL's {@code mul(Number)},
+     * {@code div(Number)} and {@code pow(Number)} wrap the number in a tensor over a direct buffer of Java memory
+     * and close it as soon as the op returns, while autograd keeps that tensor for the backward pass; once a
+     * collection frees the buffer, the backward pass reads freed memory (the rare NaN gradient steps, and silently
+     * wrong gradients when the memory held a finite value). {@code ScalarLifetimeIT} shows both.
+     */
+    public static NDArray scalar(NDArray like, double value) {
+        return like.getManager().full(new Shape(), (float) value, like.getDataType());
+    }
+
+    /** {@code x * value}, safe for the backward pass (see {@link #scalar}). */
+    public static NDArray mul(NDArray x, double value) {
+        return x.mul(scalar(x, value));
+    }
+
+    /** {@code x / value}, safe for the backward pass (see {@link #scalar}). */
+    public static NDArray div(NDArray x, double value) {
+        return x.div(scalar(x, value));
+    }
+
+    /** {@code x ^ exponent}, safe for the backward pass (see {@link #scalar}). */
+    public static NDArray pow(NDArray x, double exponent) {
+        return x.pow(scalar(x, exponent));
+    }
+
     /** RMSNorm as Llama computes it: {@code x / sqrt(mean(x^2) + eps) * weight}, over the last axis. */
     public static NDArray rmsNorm(NDArray x, NDArray weight, double eps) {
         NDArray variance = x.square().mean(new int[] {-1}, true);
-        return x.mul(variance.add(eps).pow(-0.5)).mul(weight);
+        return x.mul(pow(variance.add(eps), -0.5)).mul(weight);
     }
 
     public static NDArray layerNorm(NDArray x, NDArray weight, NDArray bias, double eps) {
@@ -46,8 +73,8 @@ public final class Ops {
 
     /** GPT-2's {@code gelu_new}: the tanh approximation of GELU. */
     public static NDArray geluTanh(NDArray x) {
-        NDArray inner = x.add(x.pow(3).mul(0.044715)).mul(Math.sqrt(2.0 / Math.PI));
-        return x.mul(inner.tanh().add(1)).mul(0.5);
+        NDArray inner = mul(x.add(mul(x.mul(x).mul(x), 0.044715)), Math.sqrt(2.0 / Math.PI));
+        return mul(x.mul(inner.tanh().add(1)), 0.5);
     }
 
     /** Rotary embedding tables {@code [positions, headDim]} in Hugging Face's rotate-half layout. */
@@ -84,7 +111,7 @@ public final class Ops {
      * heads are shared by groups of query heads. {@code bias} is added to the scores ({@code [b or 1, 1, s, t]}).
      */
     public static NDArray attention(NDArray q, NDArray k, NDArray v, NDArray bias) {
-        return scaledAttention(q.div(Math.sqrt(q.getShape().getLastDimension())), k, v, bias);
+        return scaledAttention(div(q, Math.sqrt(q.getShape().getLastDimension())), k, v, bias);
     }
 
     /** {@link #attention} for queries already multiplied by {@code 1/sqrt(d)}. */

@@ -92,7 +92,7 @@ public final class LmTrainer implements AutoCloseable {
                 long microTargets = targets(micro);
                 NDArray meanLoss = Ops.causalLmLoss(logits, batch[0], batch[2]);
                 lossSum += meanLoss.getFloat() * microTargets;
-                collector.backward(meanLoss.mul((double) microTargets / targets));
+                collector.backward(Ops.mul(meanLoss, (double) microTargets / targets));
             }
         }
         double learningRate = schedule.at(optimizer.step() + 1);
@@ -109,7 +109,8 @@ public final class LmTrainer implements AutoCloseable {
                 optimizer.update(parameters, gradients, learningRate);
             } else {
                 // As mixed-precision trainers do: a non-finite gradient would poison every weight and both AdamW
-                // moments for good, so this step is skipped and reported instead.
+                // moments for good, so this step is skipped and reported instead. (The rare NaN steps this guard
+                // once caught came from scalar operands freed before the backward pass; see Ops.scalar.)
                 skippedSteps++;
                 log.warn("step {}: gradient norm is {}; update skipped ({} so far)", optimizer.step() + 1, norm, skippedSteps);
             }

@@ -62,7 +62,7 @@ class LmTrainerIT {
             double after = trainer.loss(data);
             assertThat(before).isGreaterThan(3.5); // about ln(61) for a fresh model
             assertThat(after).isLessThan(before * 0.4);
-            assertThat(trainer.skippedSteps()).as("steps skipped for a non-finite gradient").isLessThan(15);
+            assertThat(trainer.skippedSteps()).as("steps skipped for a non-finite gradient (see ScalarLifetimeIT)").isZero();
         }
     }
 
