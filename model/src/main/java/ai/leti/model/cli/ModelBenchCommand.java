@@ -18,6 +18,7 @@ import ai.leti.common.json.Jsonl;
 import ai.leti.model.CausalLm;
 import ai.leti.model.ModelConfig;
 import ai.leti.model.Models;
+import ai.leti.model.nn.Precision;
 import ai.leti.model.sampling.Sampler;
 import ai.leti.model.sampling.SamplingSettings;
 import ai.leti.model.training.LearningRateSchedule;
@@ -92,9 +93,18 @@ final class ModelBenchCommand implements Callable<Integer> {
         double training;
         double sampling;
         double uncached;
+        double trainingF32;
+        double trainingBf16;
         try (CausalLm model = Models.random(config, Device.cpu(), DataType.FLOAT32, 0)) {
-            training = trainingThroughput(model);
-            System.out.printf("leti training: %.0f tokens/s%n", training);
+            trainingF32 = trainingThroughput(model, Precision.F32);
+            System.out.printf("leti training, float32: %.0f tokens/s%n", trainingF32);
+        }
+        try (CausalLm model = Models.random(config, Device.cpu(), DataType.FLOAT32, 0)) {
+            trainingBf16 = trainingThroughput(model, Precision.BF16);
+            System.out.printf("leti training, BF16 MLP kernels: %.0f tokens/s%n", trainingBf16);
+        }
+        training = Math.max(trainingF32, trainingBf16);
+        try (CausalLm model = Models.random(config, Device.cpu(), DataType.FLOAT32, 0)) {
             sampling = samplingThroughput(model, true, sampleRounds);
             System.out.printf("leti sampling with the KV cache: %.0f tokens/s%n", sampling);
             uncached = samplingThroughput(model, false, 1);
@@ -139,10 +149,11 @@ final class ModelBenchCommand implements Callable<Integer> {
         return sequences;
     }
 
-    private double trainingThroughput(CausalLm model) {
+    private double trainingThroughput(CausalLm model, Precision precision) {
         Random random = new Random(0);
         TrainingSettings settings = new TrainingSettings(LearningRateSchedule.constant(1e-3), 0.01, TRAIN_BATCH, 1, 1.0, 0);
         try (LmTrainer trainer = new LmTrainer(model, settings)) {
+            trainer.precision(precision);
             for (int i = 0; i < warmupSteps; i++) {
                 trainer.train(randomSequences(random, TRAIN_BATCH, TRAIN_SEQUENCE));
             }

@@ -10,8 +10,10 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.leti.model.Decoder;
 import ai.leti.model.ModelConfig;
+import ai.leti.model.nn.Bf16Kernels;
 import ai.leti.model.nn.KvCache;
 import ai.leti.model.nn.Ops;
+import ai.leti.model.nn.Precision;
 import ai.leti.model.nn.TransformerWeights;
 import ai.leti.model.nn.WeightedModel;
 import ai.leti.model.nn.WeightSpec;
@@ -109,6 +111,11 @@ public final class LlamaModel extends WeightedModel {
             NDArray attended = Ops.attention(q, k, v, bias).transpose(0, 2, 1, 3).reshape(batch, seq, config.hidden());
             x = x.add(Ops.linear(attended, weights.get(p + "self_attn.o_proj.weight"), null));
             h = Ops.rmsNorm(x, weights.get(p + "post_attention_layernorm.weight"), config.normEps());
+            if (Precision.current() == Precision.BF16) {
+                x = x.add(Bf16Kernels.get().swiglu(h, weights.get(p + "mlp.gate_up_proj.weight"),
+                        weights.get(p + "mlp.down_proj.weight")));
+                continue;
+            }
             NDArray gateUp = Ops.linear(h, weights.get(p + "mlp.gate_up_proj.weight"), null);
             long intermediate = config.intermediate();
             NDArray gate = Ops.silu(gateUp.get("..., :{}", intermediate));

@@ -17,6 +17,7 @@ import ai.leti.common.json.Jsonl;
 import ai.leti.model.CausalLm;
 import ai.leti.model.nn.GradMode;
 import ai.leti.model.nn.Ops;
+import ai.leti.model.nn.Precision;
 import ai.leti.model.weights.WeightsException;
 import tools.jackson.databind.node.ObjectNode;
 
@@ -36,6 +37,7 @@ public final class LmTrainer implements AutoCloseable {
     private final TrainingSettings settings;
     private final AdamW optimizer;
     private LearningRateSchedule schedule;
+    private Precision precision = Precision.F32;
     private long skippedSteps;
 
     public LmTrainer(CausalLm model, TrainingSettings settings) {
@@ -64,6 +66,14 @@ public final class LmTrainer implements AutoCloseable {
         return skippedSteps;
     }
 
+    /**
+     * The compute precision of training steps: {@link Precision#BF16} runs the blocks that have a BF16 kernel in
+     * bfloat16 (forward and backward), with float32 weights, gradients and AdamW moments, as autocast does.
+     */
+    public void precision(Precision replacement) {
+        this.precision = replacement;
+    }
+
     /** Replaces the schedule, e.g. once a time budget has been turned into a step count. */
     public void schedule(LearningRateSchedule replacement) {
         this.schedule = replacement;
@@ -86,6 +96,7 @@ public final class LmTrainer implements AutoCloseable {
         for (int start = 0; start < sequences.size(); start += settings.microBatch()) {
             List<int[]> micro = sequences.subList(start, Math.min(sequences.size(), start + settings.microBatch()));
             try (NDManager manager = model.manager().newSubManager();
+                 Precision.Scope scope = Precision.use(precision);
                  GradientCollector collector = Engine.getInstance().newGradientCollector()) {
                 NDArray[] batch = pad(manager, micro);
                 NDArray logits = model.forward(batch[0], batch[1], null, null);

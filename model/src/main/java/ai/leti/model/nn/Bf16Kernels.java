@@ -1,0 +1,77 @@
+package ai.leti.model.nn;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.pytorch.engine.PtNDManager;
+import ai.djl.pytorch.engine.PtSymbolBlock;
+import ai.djl.pytorch.jni.JniUtils;
+import ai.djl.training.ParameterStore;
+
+/**
+ * The BF16 compute path's kernels: TorchScript modules ({@code src/main/resources/kernels/}, written by
+ * {@code make_kernels.py}) that take float32 tensors, compute in bfloat16 and return float32. DJL's binding cannot
+ * hold a bfloat16 tensor (it aborts the process), so bfloat16 lives only inside the scripts; autograd records
+ * through them, and their backward pass runs in bfloat16 too. A kernel is one call for a whole block, so the
+ * casts are paid once per block, not per op. Loaded once per process.
+ */
+public final class Bf16Kernels {
+
+    private static volatile Bf16Kernels instance;
+
+    private final NDManager manager;
+    private final PtSymbolBlock swiglu;
+
+    private Bf16Kernels() {
+        manager = NDManager.newBaseManager(Device.cpu());
+        swiglu = load("swiglu_bf16.pt");
+    }
+
+    /** The kernels, loaded on first use. */
+    public static Bf16Kernels get() {
+        Bf16Kernels kernels = instance;
+        if (kernels == null) {
+            synchronized (Bf16Kernels.class) {
+                if (instance == null) {
+                    instance = new Bf16Kernels();
+                }
+                kernels = instance;
+            }
+        }
+        return kernels;
+    }
+
+    private PtSymbolBlock load(String name) {
+        try (InputStream in = Bf16Kernels.class.getResourceAsStream("/kernels/" + name)) {
+            if (in == null) {
+                throw new IllegalStateException("kernel " + name + " is missing from the classpath (/kernels/)");
+            }
+            return JniUtils.loadModule((PtNDManager) manager, in, true, false);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read kernel " + name, e);
+        }
+    }
+
+    /**
+     * Llama's MLP, {@code down(silu(gate(x)) * up(x))}, with {@code gateUp} the fused {@code [2I, H]} weight and
+     * {@code down} {@code [H, I]}; float32 in and out, bfloat16 inside.
+     */
+    public NDArray swiglu(NDArray x, NDArray gateUp, NDArray down) {
+        return forward(swiglu, x, gateUp, down);
+    }
+
+    private static NDArray forward(PtSymbolBlock kernel, NDArray... inputs) {
+        boolean recording = JniUtils.isGradMode();
+        NDManager owner = inputs[0].getManager();
+        // training = true keeps autograd recording through the script; DJL asks a parameter store for it
+        NDList out = kernel.forward(recording ? new ParameterStore(owner, false) : null, new NDList(inputs), recording);
+        NDArray result = out.singletonOrThrow();
+        result.attach(owner);
+        return result;
+    }
+}
