@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -23,6 +24,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.PodSpec;
@@ -117,19 +119,44 @@ class DeploymentFilesTest {
         assertThat(scaler.<String>get("spec", "scaleTargetRef", "name")).isEqualTo("executor");
         assertThat(spec.get("triggers").toString()).contains("type=kafka", "leti-executor", "leti.candidates");
 
-        Deployment trainer = find(objects, Deployment.class, "trainer");
-        Container trainerContainer = trainer.getSpec().getTemplate().getSpec().getContainers().get(0);
-        if (overlay.equals("gpu")) {
-            assertThat(trainerContainer.getResources().getLimits()).containsEntry("nvidia.com/gpu", new Quantity("1"));
-            assertThat(trainer.getSpec().getTemplate().getSpec().getTolerations())
-                    .anySatisfy(toleration -> assertThat(toleration.getKey()).isEqualTo("nvidia.com/gpu"));
-            assertThat(trainerContainer.getEnv()).anySatisfy(env -> {
-                assertThat(env.getName()).isEqualTo("LETI_TRAINER_DEVICE");
-                assertThat(env.getValue()).isEqualTo("gpu");
-            });
-        } else {
-            assertThat(trainerContainer.getResources().getLimits()).doesNotContainKey("nvidia.com/gpu");
+        // the gpu overlay runs both DJL services on a GPU, with their GPU images (Dockerfiles' MAVEN_PROFILE=gpu)
+        for (String service : List.of("trainer", "generator")) {
+            PodSpec pod = find(objects, Deployment.class, service).getSpec().getTemplate().getSpec();
+            Container container = pod.getContainers().get(0);
+            String deviceVariable = "LETI_" + service.toUpperCase(Locale.ROOT) + "_DEVICE";
+            String device = container.getEnv().stream().filter(env -> env.getName().equals(deviceVariable))
+                    .map(EnvVar::getValue).findFirst()
+                    .orElseThrow(() -> new AssertionError(service + " sets no " + deviceVariable));
+            if (overlay.equals("gpu")) {
+                assertThat(container.getResources().getLimits()).as(service)
+                        .containsEntry("nvidia.com/gpu", new Quantity("1"));
+                assertThat(pod.getTolerations()).as(service)
+                        .anySatisfy(toleration -> assertThat(toleration.getKey()).isEqualTo("nvidia.com/gpu"));
+                assertThat(device).as(service + " " + deviceVariable).isEqualTo("gpu");
+                assertThat(container.getImage()).as(service + " runs its GPU image").endsWith("-cu124");
+            } else {
+                assertThat(container.getResources().getLimits()).as(service).doesNotContainKey("nvidia.com/gpu");
+                assertThat(device).as(service + " " + deviceVariable).isEqualTo("cpu");
+                assertThat(container.getImage()).as(service).doesNotContain("cu124");
+            }
         }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"generator-service", "trainer-service"})
+    void djlImagesBuildTheCpuJarByDefaultAndTheGpuProfileOnRequest(String service) throws IOException {
+        String dockerfile = Files.readString(ROOT.resolve(service).resolve("Dockerfile"));
+        assertThat(resolveArgs("${BASE}", dockerfile)).as(service + " default base").startsWith("debian:");
+        assertThat(dockerfile).as(service).containsPattern("(?m)^ARG MAVEN_PROFILE=$")
+                .contains("./mvnw -B -q ${MAVEN_PROFILE:+-P$MAVEN_PROFILE} ")
+                .contains("--build-arg MAVEN_PROFILE=gpu", "--build-arg BASE=nvidia/cuda:12.4.1-");
+        // the profile the build arg names, with the CUDA native of the CUDA 12 base in place of the CPU one
+        String pom = Files.readString(ROOT.resolve("pom.xml"));
+        Matcher gpu = Pattern.compile("(?s)<profile>\\s*(?:<!--.*?-->\\s*)?<id>gpu</id>(.*?)</profile>").matcher(pom);
+        assertThat(gpu.find()).as("pom.xml has the profile gpu").isTrue();
+        assertThat(gpu.group(1)).contains("<pytorch.native>pytorch-native-cu124</pytorch.native>");
+        assertThat(pom).contains("<artifactId>${pytorch.native}</artifactId>",
+                "<pytorch.native>pytorch-native-cpu</pytorch.native>");
     }
 
     @Test
