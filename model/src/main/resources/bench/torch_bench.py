@@ -269,8 +269,9 @@ def bench_training(model, args):
     model.train()
 
     def step(tokens):
-        logits = model(tokens)
-        loss = F.cross_entropy(logits[:, :-1].reshape(-1, args.vocab), tokens[:, 1:].reshape(-1))
+        with autocast(args):
+            logits = model(tokens)
+            loss = F.cross_entropy(logits[:, :-1].reshape(-1, args.vocab).float(), tokens[:, 1:].reshape(-1))
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
@@ -336,14 +337,20 @@ def sample_concat(model, prompt, new_tokens, seed):
     return out
 
 
+def autocast(args):
+    """torch.autocast on the CPU in bfloat16 (oneDNN's AVX-512 BF16 kernels) with --bf16; else a no-op."""
+    return torch.autocast("cpu", dtype=torch.bfloat16, enabled=args.bf16)
+
+
 def bench_sampling(model, args, fn, name):
     model.eval()
     gen = torch.Generator().manual_seed(args.seed + 1)
     prompt = torch.randint(0, args.vocab, (args.sample_batch, args.prompt_len), generator=gen)
-    first = fn(model, prompt, args.new_tokens, args.seed)          # warm-up round
-    t0 = time.perf_counter()
-    for _ in range(args.sample_rounds):
-        fn(model, prompt, args.new_tokens, args.seed)
+    with autocast(args):
+        first = fn(model, prompt, args.new_tokens, args.seed)          # warm-up round
+        t0 = time.perf_counter()
+        for _ in range(args.sample_rounds):
+            fn(model, prompt, args.new_tokens, args.seed)
     seconds = time.perf_counter() - t0
     tps = args.sample_batch * args.new_tokens * args.sample_rounds / seconds
     log("sampling (%s cache): %d rounds of [%d, %d+%d] in %.3f s -> %.1f new tokens/s"
@@ -399,6 +406,7 @@ def parse_args(argv=None):
     ap.add_argument("--seed", type=int, default=1234)
     ap.add_argument("--no-malloc-tuning", action="store_true",
                     help="leave glibc's mmap/trim thresholds at their defaults")
+    ap.add_argument("--bf16", action="store_true", help="run under torch.autocast in bfloat16 (CPU)")
     ap.add_argument("--skip-training", action="store_true", help="report 0 for training")
     ap.add_argument("--skip-sampling", action="store_true", help="report 0 for sampling")
     args = ap.parse_args(argv)
@@ -431,6 +439,7 @@ def main(argv=None):
         "sampling_concat_tokens_per_second": concat_tps,
         "torch": torch.__version__,
         "threads": torch.get_num_threads(),
+        "bf16": args.bf16,
         "params": n_params,
     }), flush=True)
 

@@ -20,6 +20,38 @@ class SwiGluBf16(torch.nn.Module):
         return F.linear(activated, down.to(torch.bfloat16)).to(torch.float32)
 
 
+class AttentionBf16(torch.nn.Module):
+    """Llama's attention block from the normed input to o_proj's output, as the Java forward pass computes it:
+    fused q/k/v projection (with bias), rotary positions on q and k (rotate-half layout, cos/sin [b, 1, s, d]),
+    key/value heads shared by groups of query heads, scores scaled by 1/sqrt(d) plus the additive bias, softmax
+    in float32 (as autocast keeps it), o_proj. heads and kv_heads come as 0-d integer tensors."""
+
+    def forward(self, x: torch.Tensor, qkv_weight: torch.Tensor, qkv_bias: torch.Tensor, o_weight: torch.Tensor,
+                cos: torch.Tensor, sin: torch.Tensor, bias: torch.Tensor, heads_t: torch.Tensor,
+                kv_heads_t: torch.Tensor) -> torch.Tensor:
+        heads = int(heads_t.item())
+        kv_heads = int(kv_heads_t.item())
+        b = x.shape[0]
+        s = x.shape[1]
+        d = x.shape[2] // heads
+        qkv = F.linear(x.to(torch.bfloat16), qkv_weight.to(torch.bfloat16), qkv_bias.to(torch.bfloat16))
+        qk = qkv[..., :(heads + kv_heads) * d].reshape(b, s, heads + kv_heads, d).transpose(1, 2)
+        half = d // 2
+        rotated = torch.cat((-qk[..., half:], qk[..., :half]), dim=-1)
+        qk = qk * cos.to(torch.bfloat16) + rotated * sin.to(torch.bfloat16)
+        q = qk[:, :heads]
+        k = qk[:, heads:]
+        v = qkv[..., (heads + kv_heads) * d:].reshape(b, s, kv_heads, d).transpose(1, 2)
+        if kv_heads != heads:
+            k = k.repeat_interleave(heads // kv_heads, dim=1)
+            v = v.repeat_interleave(heads // kv_heads, dim=1)
+        scores = torch.matmul(q * (d ** -0.5), k.transpose(-1, -2)).to(torch.float32) + bias
+        probs = torch.softmax(scores, dim=-1).to(torch.bfloat16)
+        out = torch.matmul(probs, v).transpose(1, 2).reshape(b, s, heads * d)
+        return F.linear(out, o_weight.to(torch.bfloat16)).to(torch.float32)
+
+
 if __name__ == "__main__":
     torch.jit.script(SwiGluBf16()).save("swiglu_bf16.pt")
-    print("wrote swiglu_bf16.pt with torch", torch.__version__)
+    torch.jit.script(AttentionBf16()).save("attention_bf16.pt")
+    print("wrote swiglu_bf16.pt and attention_bf16.pt with torch", torch.__version__)

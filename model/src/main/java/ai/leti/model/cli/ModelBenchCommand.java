@@ -31,8 +31,9 @@ import tools.jackson.databind.node.ObjectNode;
 
 /**
  * {@code ./leti bench model}: training and KV-cached sampling throughput of this project's model against PyTorch
- * eager on the same shape, batch and CPU, side by side in one run. PyTorch is run under both thread settings
- * that matter on these machines and its faster result is kept for each figure.
+ * eager on the same shape, batch and CPU, side by side in one run. PyTorch is run in float32 and under BF16
+ * autocast, each under both thread settings that matter on these machines, and its fastest result is kept for
+ * each figure; this project's training runs in float32 and on its BF16 kernels, and its faster is kept.
  */
 @Command(name = "bench-model", mixinStandardHelpOptions = true,
         description = "Benchmarks training and sampling against PyTorch eager (Debian's python3-torch).")
@@ -71,9 +72,12 @@ final class ModelBenchCommand implements Callable<Integer> {
                 + "temperature 1%n%n", TRAIN_BATCH, TRAIN_SEQUENCE, SAMPLE_BATCH, PROMPT, NEW_TOKENS);
         Map<String, JsonNode> torch = new LinkedHashMap<>();
         if (pytorch) {
-            torch.put("OMP_NUM_THREADS=2", runTorch(Map.of("OMP_NUM_THREADS", "2")));
-            torch.put("OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=2",
-                    runTorch(Map.of("OMP_NUM_THREADS", "1", "OPENBLAS_NUM_THREADS", "2")));
+            for (boolean bf16 : new boolean[] {false, true}) {
+                String precision = bf16 ? "BF16 autocast" : "float32";
+                torch.put(precision + ", OMP_NUM_THREADS=2", runTorch(Map.of("OMP_NUM_THREADS", "2"), bf16));
+                torch.put(precision + ", OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=2",
+                        runTorch(Map.of("OMP_NUM_THREADS", "1", "OPENBLAS_NUM_THREADS", "2"), bf16));
+            }
         }
         double torchTraining = 0;
         double torchSampling = 0;
@@ -101,7 +105,7 @@ final class ModelBenchCommand implements Callable<Integer> {
         }
         try (CausalLm model = Models.random(config, Device.cpu(), DataType.FLOAT32, 0)) {
             trainingBf16 = trainingThroughput(model, Precision.BF16);
-            System.out.printf("leti training, BF16 MLP kernels: %.0f tokens/s%n", trainingBf16);
+            System.out.printf("leti training, BF16 kernels: %.0f tokens/s%n", trainingBf16);
         }
         training = Math.max(trainingF32, trainingBf16);
         try (CausalLm model = Models.random(config, Device.cpu(), DataType.FLOAT32, 0)) {
@@ -208,15 +212,19 @@ final class ModelBenchCommand implements Callable<Integer> {
         return 0;
     }
 
-    private JsonNode runTorch(Map<String, String> threads) throws IOException, InterruptedException {
+    private JsonNode runTorch(Map<String, String> threads, boolean bf16) throws IOException, InterruptedException {
         Path dir = Files.createTempDirectory("leti-bench-torch-");
         Path script = dir.resolve("torch_bench.py");
         try (InputStream resource = getClass().getResourceAsStream("/bench/torch_bench.py")) {
             Files.copy(resource, script);
         }
-        ProcessBuilder builder = new ProcessBuilder(python.toString(), script.toString(),
+        List<String> command = new ArrayList<>(List.of(python.toString(), script.toString(),
                 "--train-steps", Integer.toString(trainSteps), "--warmup-steps", Integer.toString(warmupSteps),
-                "--sample-rounds", Integer.toString(sampleRounds)).redirectError(ProcessBuilder.Redirect.DISCARD);
+                "--sample-rounds", Integer.toString(sampleRounds)));
+        if (bf16) {
+            command.add("--bf16");
+        }
+        ProcessBuilder builder = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD);
         builder.environment().remove("OMP_NUM_THREADS");
         builder.environment().remove("OPENBLAS_NUM_THREADS");
         builder.environment().putAll(threads);

@@ -88,10 +88,21 @@ public final class LlamaModel extends WeightedModel {
         NDArray cos = Ops.embedding(positions, cosTable).expandDims(1);
         NDArray sin = Ops.embedding(positions, sinTable).expandDims(1);
         bias = Ops.biasOrCausal(bias, tokens, cache);
+        // BF16: whole blocks in bfloat16 kernels (the attention block only without a KV cache: training, scoring)
+        boolean bf16 = Precision.current() == Precision.BF16;
         NDArray x = Ops.embedding(tokens, weights.get("model.embed_tokens.weight"));
         for (int i = 0; i < config.layers(); i++) {
             String p = "model.layers." + i + ".";
             NDArray h = Ops.rmsNorm(x, weights.get(p + "input_layernorm.weight"), config.normEps());
+            if (bf16 && cache == null) {
+                x = x.add(Bf16Kernels.get().attention(h, weights.get(p + "self_attn.qkv_proj.weight"),
+                        config.qkvBias() ? weights.get(p + "self_attn.qkv_proj.bias") : zeroBias(x, heads + 2 * kvHeads, headDim),
+                        weights.get(p + "self_attn.o_proj.weight"), cos, sin, biasOrZero(bias, x, seq), heads, kvHeads));
+                h = Ops.rmsNorm(x, weights.get(p + "post_attention_layernorm.weight"), config.normEps());
+                x = x.add(Bf16Kernels.get().swiglu(h, weights.get(p + "mlp.gate_up_proj.weight"),
+                        weights.get(p + "mlp.down_proj.weight")));
+                continue;
+            }
             NDArray qkv = Ops.linear(h, weights.get(p + "self_attn.qkv_proj.weight"),
                     config.qkvBias() ? weights.get(p + "self_attn.qkv_proj.bias") : null);
             long queryWidth = (long) heads * headDim;
@@ -111,7 +122,7 @@ public final class LlamaModel extends WeightedModel {
             NDArray attended = Ops.attention(q, k, v, bias).transpose(0, 2, 1, 3).reshape(batch, seq, config.hidden());
             x = x.add(Ops.linear(attended, weights.get(p + "self_attn.o_proj.weight"), null));
             h = Ops.rmsNorm(x, weights.get(p + "post_attention_layernorm.weight"), config.normEps());
-            if (Precision.current() == Precision.BF16) {
+            if (bf16) {
                 x = x.add(Bf16Kernels.get().swiglu(h, weights.get(p + "mlp.gate_up_proj.weight"),
                         weights.get(p + "mlp.down_proj.weight")));
                 continue;
@@ -135,6 +146,15 @@ public final class LlamaModel extends WeightedModel {
      * op, which is what decides a small model's speed; a large one's is its matmuls, and a second copy of its weights
      * would cost gigabytes for nothing.
      */
+    private static NDArray zeroBias(NDArray like, int heads, int headDim) {
+        return like.getManager().zeros(new Shape((long) heads * headDim));
+    }
+
+    /** The additive attention bias, or zeros where no mask is needed (one new position). */
+    private static NDArray biasOrZero(NDArray bias, NDArray like, long seq) {
+        return bias != null ? bias : like.getManager().zeros(new Shape(1, 1, seq, seq));
+    }
+
     @Override
     public Decoder decoder(NDManager manager) {
         long bytes = weights.all().values().stream().mapToLong(array -> array.size() * array.getDataType().getNumOfBytes()).sum();

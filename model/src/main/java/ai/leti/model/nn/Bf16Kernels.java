@@ -26,10 +26,12 @@ public final class Bf16Kernels {
 
     private final NDManager manager;
     private final PtSymbolBlock swiglu;
+    private final PtSymbolBlock attention;
 
     private Bf16Kernels() {
         manager = NDManager.newBaseManager(Device.cpu());
         swiglu = load("swiglu_bf16.pt");
+        attention = load("attention_bf16.pt");
     }
 
     /** The kernels, loaded on first use. */
@@ -63,6 +65,19 @@ public final class Bf16Kernels {
      */
     public NDArray swiglu(NDArray x, NDArray gateUp, NDArray down) {
         return forward(swiglu, x, gateUp, down);
+    }
+
+    /**
+     * Llama's attention block without a KV cache, from the normed input {@code x} {@code [b, s, h]} to o_proj's
+     * output: the fused q/k/v projection and its bias (zeros where the model has none), rotary positions
+     * ({@code cos}, {@code sin} {@code [b, 1, s, d]}), grouped key/value heads, the additive {@code bias}
+     * {@code [b or 1, 1, s, s]}; float32 in and out, bfloat16 inside (softmax in float32).
+     */
+    public NDArray attention(NDArray x, NDArray qkvWeight, NDArray qkvBias, NDArray oWeight, NDArray cos, NDArray sin,
+            NDArray bias, int heads, int kvHeads) {
+        NDManager step = x.getManager();
+        return forward(attention, x, qkvWeight, qkvBias, oWeight, cos, sin, bias, step.create((long) heads),
+                step.create((long) kvHeads));
     }
 
     private static NDArray forward(PtSymbolBlock kernel, NDArray... inputs) {
