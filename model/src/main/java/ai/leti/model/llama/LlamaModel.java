@@ -88,7 +88,7 @@ public final class LlamaModel extends WeightedModel {
         NDArray cos = Ops.embedding(positions, cosTable).expandDims(1);
         NDArray sin = Ops.embedding(positions, sinTable).expandDims(1);
         bias = Ops.biasOrCausal(bias, tokens, cache);
-        // BF16: whole blocks in bfloat16 kernels (the attention block only without a KV cache: training, scoring)
+        // BF16: blocks run as bfloat16 kernels; the attention kernel keeps no KV cache, so generation attends in float32
         boolean bf16 = Precision.current() == Precision.BF16;
         NDArray x = Ops.embedding(tokens, weights.get("model.embed_tokens.weight"));
         for (int i = 0; i < config.layers(); i++) {
@@ -140,12 +140,7 @@ public final class LlamaModel extends WeightedModel {
         return Ops.linear(x, head, null);
     }
 
-    /**
-     * The folded decoder ({@link LlamaDecoder}) where its copy of the weights is cheap; past
-     * {@value #FOLDED_DECODER_BYTES} bytes of weights, the plain forward pass. The folding saves a fixed cost per
-     * op, which is what decides a small model's speed; a large one's is its matmuls, and a second copy of its weights
-     * would cost gigabytes for nothing.
-     */
+    /** The q/k/v bias for the BF16 attention kernel where the model has none (its argument is not optional). */
     private static NDArray zeroBias(NDArray like, int heads, int headDim) {
         return like.getManager().zeros(new Shape((long) heads * headDim));
     }
@@ -155,6 +150,12 @@ public final class LlamaModel extends WeightedModel {
         return bias != null ? bias : like.getManager().zeros(new Shape(1, 1, seq, seq));
     }
 
+    /**
+     * The folded decoder ({@link LlamaDecoder}) where its copy of the weights is cheap; past
+     * {@value #FOLDED_DECODER_BYTES} bytes of weights, the plain forward pass. The folding saves a fixed cost per
+     * op, which is what decides a small model's speed; a large one's is its matmuls, and a second copy of its weights
+     * would cost gigabytes for nothing.
+     */
     @Override
     public Decoder decoder(NDManager manager) {
         long bytes = weights.all().values().stream().mapToLong(array -> array.size() * array.getDataType().getNumOfBytes()).sum();
