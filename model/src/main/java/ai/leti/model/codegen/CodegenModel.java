@@ -9,8 +9,10 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.leti.model.ModelConfig;
+import ai.leti.model.nn.Bf16Kernels;
 import ai.leti.model.nn.KvCache;
 import ai.leti.model.nn.Ops;
+import ai.leti.model.nn.Precision;
 import ai.leti.model.nn.TransformerWeights;
 import ai.leti.model.nn.WeightSpec;
 import ai.leti.model.nn.WeightedModel;
@@ -112,9 +114,18 @@ public final class CodegenModel extends WeightedModel {
         NDArray sin = Ops.embedding(positions, signedSinTable).expandDims(2);
         bias = Ops.biasOrCausal(bias, tokens, cache);
         NDArray x = Ops.embedding(tokens, w("wte.weight"));
+        // BF16: each block one bfloat16 kernel; it keeps no KV cache, so generation runs in float32
+        boolean bf16 = Precision.current() == Precision.BF16 && cache == null;
         for (int i = 0; i < config.layers(); i++) {
             String p = "h." + i + ".";
             NDArray h = Ops.layerNorm(x, w(p + "ln_1.weight"), w(p + "ln_1.bias"), config.normEps());
+            if (bf16) {
+                x = x.add(Bf16Kernels.get().codegenBlock(h, w(p + "attn.qkv_proj.weight"), w(p + "attn.out_proj.weight"),
+                        w(p + "mlp.fc_in.weight"), w(p + "mlp.fc_in.bias"), w(p + "mlp.fc_out.weight"),
+                        w(p + "mlp.fc_out.bias"), cos, sin, bias != null ? bias : x.getManager().zeros(new Shape(1, 1, seq, seq)),
+                        heads, config.rotaryDim()));
+                continue;
+            }
             // [b, s, mp_num, (q | v | k), heads / mp_num * headDim]
             NDArray qvk = Ops.linear(h, w(p + "attn.qkv_proj.weight"), null)
                     .reshape(batch, seq, ModelConfig.CODEGEN_SHARDS, 3, blockWidth);

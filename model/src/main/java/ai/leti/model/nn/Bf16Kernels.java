@@ -27,11 +27,13 @@ public final class Bf16Kernels {
     private final NDManager manager;
     private final PtSymbolBlock swiglu;
     private final PtSymbolBlock attention;
+    private final PtSymbolBlock codegenBlock;
 
     private Bf16Kernels() {
         manager = NDManager.newBaseManager(Device.cpu());
         swiglu = load("swiglu_bf16.pt");
         attention = load("attention_bf16.pt");
+        codegenBlock = load("codegen_block_bf16.pt");
     }
 
     /** The kernels, loaded on first use. */
@@ -78,6 +80,19 @@ public final class Bf16Kernels {
         NDManager step = x.getManager();
         return forward(attention, x, qkvWeight, qkvBias, oWeight, cos, sin, bias, step.create((long) heads),
                 step.create((long) kvHeads));
+    }
+
+    /**
+     * CodeGen's block without its residual, from {@code ln_1}'s output {@code x}: attention ({@code qkv_proj} in
+     * CodeGen's four q/v/k blocks, partial rotary over {@code rotaryDim} in interleaved pairs with {@code cos} and
+     * the sign-folded {@code sin} {@code [b, s, 1, rotaryDim]}, {@code out_proj}) plus the parallel MLP
+     * ({@code fc_in}, {@code gelu_new}, {@code fc_out}); float32 in and out, bfloat16 inside.
+     */
+    public NDArray codegenBlock(NDArray x, NDArray qkvWeight, NDArray outWeight, NDArray fcInWeight, NDArray fcInBias,
+            NDArray fcOutWeight, NDArray fcOutBias, NDArray cos, NDArray sin, NDArray bias, int heads, int rotaryDim) {
+        NDManager step = x.getManager();
+        return forward(codegenBlock, x, qkvWeight, outWeight, fcInWeight, fcInBias, fcOutWeight, fcOutBias, cos, sin,
+                bias, step.create((long) heads), step.create((long) rotaryDim));
     }
 
     private static NDArray forward(PtSymbolBlock kernel, NDArray... inputs) {

@@ -8,6 +8,8 @@ import java.util.Map;
 import java.util.Random;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;
@@ -17,6 +19,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import ai.leti.model.CausalLm;
+import ai.leti.model.ModelConfig;
 import ai.leti.model.Models;
 import ai.leti.model.TinyModels;
 import ai.leti.model.training.LearningRateSchedule;
@@ -24,7 +27,8 @@ import ai.leti.model.training.LmTrainer;
 import ai.leti.model.training.TrainingSettings;
 
 /**
- * The BF16 compute path against float32 on the same weights and batch: logits, loss and gradients agree within
+ * The BF16 compute path against float32 on the same weights and batch (Llama; Qwen2 with grouped key/value heads and
+ * q/k/v biases; CodeGen with partial rotary): logits, loss and gradients agree within
  * bfloat16's precision (8 bits of mantissa: about 0.4% per rounding), and training in BF16 lowers the loss as
  * float32 training does.
  */
@@ -72,9 +76,15 @@ class Bf16PathIT {
         }
     }
 
-    @Test
-    void agreesWithFloat32WithinBf16Precision() {
-        try (CausalLm model = Models.random(TinyModels.llama(), Device.cpu(), DataType.FLOAT32, 11)) {
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"llama", "qwen2", "codegen"})
+    void agreesWithFloat32WithinBf16Precision(String family) {
+        ModelConfig config = switch (family) {
+            case "qwen2" -> TinyModels.qwen2();
+            case "codegen" -> TinyModels.codegen();
+            default -> TinyModels.llama();
+        };
+        try (CausalLm model = Models.random(config, Device.cpu(), DataType.FLOAT32, 11)) {
             Object[] f32 = pass(model, Precision.F32);
             Object[] bf16 = pass(model, Precision.BF16);
             float[] a = (float[]) f32[0];

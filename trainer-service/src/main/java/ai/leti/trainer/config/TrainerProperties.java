@@ -19,9 +19,10 @@ import org.springframework.validation.annotation.Validated;
  * @param microBatch            sequences per forward/backward pass: a plan's batch is one optimizer step over
  *                              micro-batches of this size (gradients accumulated, the loss weighted by tokens, so
  *                              the step is the same), which bounds activation memory at real model sizes
- * @param precision             {@code bf16} (default): Llama-family blocks compute in bfloat16 kernels, forward and
- *                              backward, with float32 weights, gradients and AdamW moments (2.4x float32's training
- *                              speed on these CPUs, README "Benchmark"); {@code f32}: float32 throughout
+ * @param precision             {@code bf16} (default): Llama-family and CodeGen blocks compute in bfloat16 kernels,
+ *                              forward and backward, with float32 weights, gradients and AdamW moments (2.3x
+ *                              float32's training speed on these CPUs, README "Benchmark"); {@code f32}: float32
+ *                              throughout
  */
 @Validated
 @ConfigurationProperties("leti.trainer")
