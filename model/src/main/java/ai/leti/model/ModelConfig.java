@@ -97,10 +97,7 @@ public record ModelConfig(
             case GPT2 -> {
                 int hidden = required(json, "n_embd", where);
                 int heads = required(json, "n_head", where);
-                String activation = json.path("activation_function").asString("gelu_new");
-                if (!activation.equals("gelu_new")) {
-                    throw new WeightsException(where + ": activation_function " + activation + " is not supported (gelu_new is)");
-                }
+                requireGeluNew(json, where);
                 ModelConfig config = new ModelConfig(family, required(json, "vocab_size", where), hidden,
                         required(json, "n_layer", where), heads, heads,
                         json.path("n_inner").isNumber() ? json.get("n_inner").asInt() : 4 * hidden,
@@ -111,10 +108,7 @@ public record ModelConfig(
             case CODEGEN -> {
                 int hidden = required(json, "n_embd", where);
                 int heads = required(json, "n_head", where);
-                String activation = json.path("activation_function").asString("gelu_new");
-                if (!activation.equals("gelu_new")) {
-                    throw new WeightsException(where + ": activation_function " + activation + " is not supported (gelu_new is)");
-                }
+                requireGeluNew(json, where);
                 int rotaryDim = json.has("rotary_dim") ? required(json, "rotary_dim", where) : 64; // CodeGenConfig's default
                 ModelConfig config = new ModelConfig(family, required(json, "vocab_size", where), hidden,
                         required(json, "n_layer", where), heads, heads,
@@ -151,6 +145,14 @@ public record ModelConfig(
             }
         }
         return this;
+    }
+
+    /** GPT-2 and CodeGen: the tanh GELU is the one activation implemented. */
+    private static void requireGeluNew(JsonNode json, String where) {
+        String activation = json.path("activation_function").asString("gelu_new");
+        if (!activation.equals("gelu_new")) {
+            throw new WeightsException(where + ": activation_function " + activation + " is not supported (gelu_new is)");
+        }
     }
 
     private static int required(JsonNode json, String field, String where) {

@@ -52,9 +52,7 @@ public final class Models {
      */
     public static CausalLm load(Path directory, Device device, DataType dtype, LetiTokenizer tokenizer) {
         ModelConfig config = ModelConfig.read(directory);
-        if (java.nio.file.Files.exists(directory.resolve(LetiTokenizer.FILE))) {
-            LetiTokenizer.checkFits(config.vocabSize(), directory.resolve(ModelConfig.FILE));
-        }
+        tokenizer.checkFitsModel(config.vocabSize(), directory.resolve(ModelConfig.FILE));
         return load(directory, config.withMissingSpecialTokens(tokenizer.bos(), tokenizer.endOfText(), tokenizer.pad()),
                 device, dtype, tokenizer.size());
     }

@@ -2,7 +2,7 @@ package ai.leti.model.nn;
 
 /**
  * The compute precision of the ops that support a choice, for the current thread, as {@code torch.autocast} scopes
- * it: weights, optimizer state and the ops' inputs and outputs stay float32; inside a {@link #bf16()} scope the
+ * it: weights, optimizer state and the ops' inputs and outputs stay float32; inside a {@code use(BF16)} scope the
  * matmul-heavy blocks that have a BF16 kernel ({@link Bf16Kernels}) compute in bfloat16.
  */
 public enum Precision {

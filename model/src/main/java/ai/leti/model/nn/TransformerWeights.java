@@ -44,36 +44,21 @@ public final class TransformerWeights {
     public static TransformerWeights load(List<WeightSpec> specs, Path directory, NDManager manager, DataType dtype) {
         DType held = DType.of(dtype);
         try (CheckpointFiles files = CheckpointFiles.open(directory)) {
-            for (WeightSpec spec : specs) { // every name and shape first: a bad checkpoint fails in milliseconds
-                if (!spec.parts().isEmpty()) {
-                    spec.parts().forEach(part -> files.shape(part.name(), spec.shapeOf(part)));
-                } else if (spec.vocabularyRows()) {
-                    grownRows(files.shape(spec.name()), spec, directory);
-                } else {
-                    files.shape(spec.name(), spec.shape());
-                }
-            }
+            // every name and shape first: a bad checkpoint fails in milliseconds
+            Map<String, List<WeightSpec.Part>> sources = new LinkedHashMap<>();
+            specs.forEach(spec -> sources.put(spec.name(), sources(spec, files, directory)));
             TransformerWeights weights = new TransformerWeights(specs, files.storedDtype());
             try {
                 for (WeightSpec spec : specs) {
                     weights.arrays.put(spec.name(), ArrayBytes.filled(manager, spec.shape(), held, cpu -> {
-                        if (!spec.parts().isEmpty()) {
-                            // stacking along the first axis: each part is a block of rows of the fused weight
-                            long row = 0;
-                            for (WeightSpec.Part part : spec.parts()) {
-                                ArrayBytes.fillRows(cpu, row, part.rows(), (first, view) ->
-                                        files.readInto(part.name(), first, view, held));
-                                row += part.rows();
-                            }
-                        } else if (spec.vocabularyRows()) {
-                            long rows = files.shape(spec.name())[0];
-                            ArrayBytes.fillRows(cpu, 0, rows, (first, view) -> files.readInto(spec.name(), first, view, held));
-                            if (rows < spec.shape()[0]) {
-                                meanRows(cpu, rows);
-                            }
-                        } else {
-                            ArrayBytes.fillRows(cpu, 0, spec.shape()[0], (first, view) ->
-                                    files.readInto(spec.name(), first, view, held));
+                        long row = 0;
+                        for (WeightSpec.Part part : sources.get(spec.name())) {
+                            ArrayBytes.fillRows(cpu, row, part.rows(), (first, view) ->
+                                    files.readInto(part.name(), first, view, held));
+                            row += part.rows();
+                        }
+                        if (row < spec.shape()[0]) {
+                            meanRows(cpu, row);
                         }
                     }));
                 }
@@ -83,6 +68,21 @@ public final class TransformerWeights {
                 throw e;
             }
         }
+    }
+
+    /**
+     * The checkpoint tensors a weight is read from, each a block of its rows, checked against config.json: a fused
+     * weight's parts stacked along the first axis, else the tensor itself (a vocabulary matrix with the rows the
+     * checkpoint has; rows beyond them are added).
+     */
+    private static List<WeightSpec.Part> sources(WeightSpec spec, CheckpointFiles files, Path directory) {
+        if (!spec.parts().isEmpty()) {
+            spec.parts().forEach(part -> files.shape(part.name(), spec.shapeOf(part)));
+            return spec.parts();
+        }
+        long rows = spec.vocabularyRows() ? grownRows(files.shape(spec.name()), spec, directory)
+                : files.shape(spec.name(), spec.shape())[0];
+        return List.of(new WeightSpec.Part(spec.name(), rows));
     }
 
     /**
@@ -154,12 +154,11 @@ public final class TransformerWeights {
         List<Safetensors.Outgoing> tensors = new ArrayList<>();
         for (WeightSpec spec : specs) {
             NDArray array = arrays.get(spec.name());
-            DType held = DType.of(array.getDataType());
             if (spec.parts().isEmpty()) {
-                tensors.add(new Safetensors.Outgoing(spec.name(), spec.shape(), held,
-                        sink -> ArrayBytes.rowBlocks(array, 0, spec.shape()[0], sink)));
+                tensors.add(ArrayBytes.outgoing(spec.name(), array));
                 continue;
             }
+            DType held = DType.of(array.getDataType());
             long row = 0;
             for (WeightSpec.Part part : spec.parts()) {
                 long from = row;

@@ -102,11 +102,19 @@ public final class LetiTokenizer implements AutoCloseable {
      * {@code vocab_size} would index past its embedding.
      */
     public static void checkFits(int modelVocabSize, Path configFile) {
-        Path file = configFile.resolveSibling(FILE);
-        Map.Entry<String, Integer> highest = TokenizerJson.read(file).highestExcept(LETI_TOKENS);
+        checkFits(TokenizerJson.read(configFile.resolveSibling(FILE)), modelVocabSize, configFile);
+    }
+
+    /** {@link #checkFits(int, Path)} for this tokenizer, without reading its file again. */
+    public void checkFitsModel(int modelVocabSize, Path configFile) {
+        checkFits(json, modelVocabSize, configFile);
+    }
+
+    private static void checkFits(TokenizerJson tokenizer, int modelVocabSize, Path configFile) {
+        Map.Entry<String, Integer> highest = tokenizer.highestExcept(LETI_TOKENS);
         if (highest != null && highest.getValue() >= modelVocabSize) {
-            throw new WeightsException(file + ": token \"" + highest.getKey() + "\" has id " + highest.getValue()
-                    + ", beyond vocab_size " + modelVocabSize + " of " + configFile
+            throw new WeightsException(tokenizer.file() + ": token \"" + highest.getKey() + "\" has id "
+                    + highest.getValue() + ", beyond vocab_size " + modelVocabSize + " of " + configFile
                     + ": the tokenizer does not belong to this model");
         }
     }

@@ -125,16 +125,8 @@ public final class CheckpointFiles implements AutoCloseable {
 
     /** A tensor by name, checked against the shape the model expects; errors name the tensor. */
     public Tensor read(String name, long... expectedShape) {
-        Safetensors file = byTensor.get(name);
-        if (file == null) {
-            throw new WeightsException(directory + ": missing tensor " + name);
-        }
-        Tensor tensor = file.read(name);
-        if (expectedShape.length > 0 && !java.util.Arrays.equals(tensor.shape(), expectedShape)) {
-            throw new WeightsException(directory + ": tensor " + name + " has shape " + java.util.Arrays.toString(tensor.shape())
-                    + ", config.json implies " + java.util.Arrays.toString(expectedShape));
-        }
-        return tensor;
+        shape(name, expectedShape);
+        return byTensor.get(name).read(name);
     }
 
     /**

@@ -10,6 +10,8 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.validation.annotation.Validated;
 
+import ai.leti.model.nn.Precision;
+
 /**
  * {@code leti.trainer.*}.
  *
@@ -33,10 +35,4 @@ public record TrainerProperties(
         @DefaultValue("0") long seed,
         @Positive @DefaultValue("16") int microBatch,
         @NotNull @DefaultValue("bf16") Precision precision) {
-
-    /** The compute precision of training steps. */
-    public enum Precision {
-        F32,
-        BF16
-    }
 }

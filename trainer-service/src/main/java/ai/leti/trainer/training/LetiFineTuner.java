@@ -28,7 +28,6 @@ import ai.leti.common.messages.ExecutionResult;
 import ai.leti.common.messages.IterationPlan;
 import ai.leti.model.CausalLm;
 import ai.leti.model.Models;
-import ai.leti.model.nn.Precision;
 import ai.leti.model.tokenizer.LetiTokenizer;
 import ai.leti.model.training.AdamW;
 import ai.leti.model.training.LearningRateSchedule;
@@ -94,7 +93,7 @@ public class LetiFineTuner {
             long tokens = 0;
             int steps = 0;
             try (LmTrainer trainer = new LmTrainer(model, settings)) {
-                trainer.precision(properties.precision() == TrainerProperties.Precision.BF16 ? Precision.BF16 : Precision.F32);
+                trainer.precision(properties.precision());
                 if (Files.exists(base.resolve(AdamW.FILE))) {
                     trainer.resume(base); // the previous iteration's moments: one optimizer across the run
                 }
