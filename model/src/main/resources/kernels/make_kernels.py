@@ -6,6 +6,8 @@ tensors, compute in bfloat16 inside TorchScript (oneDNN's AVX-512 BF16 kernels o
 return float32, so bfloat16 never crosses the binding. Autograd records through them like any op: the backward
 pass runs in bfloat16 too and its gradients arrive in float32. Usage: python3 make_kernels.py
 """
+from typing import List
+
 import torch
 import torch.nn.functional as F
 
@@ -96,8 +98,79 @@ class CodegenBlockBf16(torch.nn.Module):
         return torch.cat((rotated, t[..., rotary:]), dim=-1)
 
 
+class LlamaDecodeBf16(torch.nn.Module):
+    """Llama's whole forward pass for generation in one call, on the folded weights of the Java LlamaDecoder cast to
+    bfloat16 once per generation: per layer [q/k/v/rotated-q/rotated-k projection with the input norm and 1/sqrt(d)
+    folded in, its bias (empty where none), o_proj, gate_up with the post-attention norm folded in, down_proj], then
+    the head with the final norm folded in. The embedding and the rotary tables stay float32; so do the residual
+    stream, the norms, the softmax and the KV cache (float32 [b, kv_heads, capacity, d] per layer, written in place
+    at length..length+s), where attention runs. Returns the last position's logits [b, vocab] in float32.
+
+    Every op here costs a fixed few microseconds whatever its size, which at one token per row is most of the time:
+    hence narrow() over slicing (one op, not one per axis), bmm on 3-d views over 4-d matmul, the norm from one
+    reduction, and no explicit casts where type promotion does the same (bfloat16 + float32 is float32)."""
+
+    def forward(self, weights: List[torch.Tensor], caches: List[torch.Tensor], embedding: torch.Tensor,
+                cos_table: torch.Tensor, sin_table: torch.Tensor, tokens: torch.Tensor, positions: torch.Tensor,
+                bias: torch.Tensor, length: int, heads: int, kv_heads: int, eps: float) -> torch.Tensor:
+        layers = len(caches) // 2
+        b = tokens.shape[0]
+        s = tokens.shape[1]
+        d = cos_table.shape[1]
+        total = length + s
+        group = heads // kv_heads
+        qk_heads = heads + kv_heads
+        qk_width = qk_heads * d
+        kv_width = kv_heads * d
+        hidden = embedding.shape[1]
+        root = float(hidden) ** 0.5
+        cos = F.embedding(positions, cos_table).unsqueeze(2)
+        sin = F.embedding(positions, sin_table).unsqueeze(2)
+        x = F.embedding(tokens, embedding)
+        has_bias = bias.numel() > 0
+        for i in range(layers):
+            w = weights[i * 5:i * 5 + 5]
+            # RMSNorm: x / sqrt(mean(x^2) + eps) = x * root / sqrt(|x|^2 + eps * hidden)
+            h = (x * (root * torch.rsqrt(torch.linalg.vector_norm(x, 2, -1, True).square() + eps * hidden))).to(torch.bfloat16)
+            if w[1].numel() > 0:
+                out = F.linear(h, w[0], w[1])
+            else:
+                out = F.linear(h, w[0])
+            qk = out.narrow(-1, 0, qk_width).view(b, s, qk_heads, d) * cos \
+                + out.narrow(-1, qk_width + kv_width, qk_width).view(b, s, qk_heads, d) * sin
+            keys = caches[2 * i]
+            values = caches[2 * i + 1]
+            keys.narrow(2, length, s).copy_(qk.narrow(2, heads, kv_heads).transpose(1, 2))
+            values.narrow(2, length, s).copy_(out.narrow(-1, qk_width, kv_width).view(b, s, kv_heads, d).transpose(1, 2))
+            q = qk.narrow(2, 0, heads).transpose(1, 2).reshape(b * kv_heads, group * s, d)
+            scores = torch.bmm(q, keys.narrow(2, 0, total).view(b * kv_heads, total, d).transpose(1, 2))
+            if has_bias:
+                scores = (scores.view(b, heads, s, total) + bias).view(b * kv_heads, group * s, total)
+            probs = torch.softmax(scores, dim=-1)
+            attended = torch.bmm(probs, values.narrow(2, 0, total).view(b * kv_heads, total, d))
+            attended = attended.view(b, heads, s, d).transpose(1, 2).reshape(b, s, heads * d).to(torch.bfloat16)
+            x = x + F.linear(attended, w[2])
+            h = (x * (root * torch.rsqrt(torch.linalg.vector_norm(x, 2, -1, True).square() + eps * hidden))).to(torch.bfloat16)
+            gate_up = F.linear(h, w[3])
+            intermediate = w[4].shape[1]
+            x = x + F.linear(F.silu(gate_up.narrow(-1, 0, intermediate)) * gate_up.narrow(-1, intermediate, intermediate), w[4])
+        last = x.select(1, s - 1)
+        h = (last * (root * torch.rsqrt(torch.linalg.vector_norm(last, 2, -1, True).square() + eps * hidden))).to(torch.bfloat16)
+        return F.linear(h, weights[layers * 5]).to(torch.float32)
+
+
+class AppendBf16(torch.nn.Module):
+    """done + more cast to bfloat16: builds the decode kernel's weight list a layer at a time, so the float32 folded
+    copy of only one layer exists at once. The list lives in native memory as it is (DJL holds no bfloat16)."""
+
+    def forward(self, done: List[torch.Tensor], more: List[torch.Tensor]) -> List[torch.Tensor]:
+        return done + [t.to(torch.bfloat16) for t in more]
+
+
 if __name__ == "__main__":
     torch.jit.script(SwiGluBf16()).save("swiglu_bf16.pt")
     torch.jit.script(AttentionBf16()).save("attention_bf16.pt")
     torch.jit.script(CodegenBlockBf16()).save("codegen_block_bf16.pt")
-    print("wrote swiglu_bf16.pt, attention_bf16.pt and codegen_block_bf16.pt with torch", torch.__version__)
+    torch.jit.script(LlamaDecodeBf16()).save("llama_decode_bf16.pt")
+    torch.jit.script(AppendBf16()).save("append_bf16.pt")
+    print("wrote the kernels with torch", torch.__version__)

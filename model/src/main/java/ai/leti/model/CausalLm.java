@@ -29,10 +29,10 @@ public interface CausalLm extends AutoCloseable {
 
     /**
      * A forward pass for generation whose derived weights belong to {@code manager}; by default the plain
-     * {@link #forward}. Use it only while the weights stay unchanged.
+     * {@link #forward}'s last position. Use it only while the weights stay unchanged.
      */
     default Decoder decoder(NDManager manager) {
-        return this::forward;
+        return (tokens, positions, bias, cache) -> forward(tokens, positions, bias, cache).get(":, -1, :");
     }
 
     /** Every trainable weight by name (fused weights under their own names), in a stable order. */

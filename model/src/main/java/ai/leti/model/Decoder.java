@@ -11,6 +11,9 @@ import ai.leti.model.nn.KvCache;
 @FunctionalInterface
 public interface Decoder {
 
-    /** As {@link CausalLm#forward}. */
+    /**
+     * As {@link CausalLm#forward}, but only the last position's logits, {@code [batch, vocab]}: all that generation
+     * reads, and the output projection of the prompt's other positions is skipped.
+     */
     NDArray forward(NDArray tokens, NDArray positions, NDArray bias, KvCache cache);
 }

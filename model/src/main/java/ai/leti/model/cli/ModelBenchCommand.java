@@ -108,11 +108,19 @@ final class ModelBenchCommand implements Callable<Integer> {
             System.out.printf("leti training, BF16 kernels: %.0f tokens/s%n", trainingBf16);
         }
         training = Math.max(trainingF32, trainingBf16);
+        double samplingF32;
+        double samplingBf16;
         try (CausalLm model = Models.random(config, Device.cpu(), DataType.FLOAT32, 0)) {
-            sampling = samplingThroughput(model, true, sampleRounds);
-            System.out.printf("leti sampling with the KV cache: %.0f tokens/s%n", sampling);
+            samplingF32 = samplingThroughput(model, true, sampleRounds);
+            System.out.printf("leti sampling with the KV cache, float32: %.0f tokens/s%n", samplingF32);
+            try (Precision.Scope bf16 = Precision.use(Precision.BF16)) {
+                samplingBf16 = samplingThroughput(model, true, sampleRounds);
+            }
+            System.out.printf("leti sampling with the KV cache, BF16 kernel: %.0f tokens/s%n", samplingBf16);
+            sampling = Math.max(samplingF32, samplingBf16);
             uncached = samplingThroughput(model, false, 1);
-            System.out.printf("leti sampling without a cache: %.0f tokens/s (cache speed-up %.1fx)%n", uncached, sampling / uncached);
+            System.out.printf("leti sampling without a cache, float32: %.0f tokens/s (cache speed-up %.1fx)%n", uncached,
+                    samplingF32 / uncached);
         }
         long[] memory = residentMemory();
         System.out.printf("resident memory over %d training steps (batch 4 x 64): %d MiB after step 50, %d MiB after step %d%n",

@@ -38,6 +38,18 @@ final class LlamaDecoder implements Decoder {
         this.embedding = weights.get("model.embed_tokens.weight");
         this.cosTable = cosTable;
         this.sinTable = sinTable;
+        for (int i = 0; i < config.layers(); i++) {
+            layers.add(foldLayer(config, weights, i, manager));
+        }
+        this.head = foldHead(config, weights, manager);
+    }
+
+    /**
+     * Layer {@code i}'s derived weights, made in {@code manager} (the model's stay untouched):
+     * {@code [q/k/v/rotated-q/rotated-k projection, its bias or null, o_proj, gate_up, down_proj]}, with the input
+     * norm and {@code 1/sqrt(d)} folded into the projection and the post-attention norm into gate_up.
+     */
+    static NDArray[] foldLayer(ModelConfig config, TransformerWeights weights, int i, NDManager manager) {
         int heads = config.heads();
         int kvHeads = config.kvHeads();
         int headDim = config.headDim();
@@ -45,30 +57,32 @@ final class LlamaDecoder implements Decoder {
         long keyRows = (long) kvHeads * headDim;
         double scale = 1.0 / Math.sqrt(headDim);
         // Results belong to their first operand's manager: deriving from "one * weight" keeps every derived
-        // array (and every temporary) in this generation's manager, never in the model's.
+        // array (and every temporary) in the given manager, never in the model's.
         NDArray one = manager.create(1f);
-        for (int i = 0; i < config.layers(); i++) {
-            String p = "model.layers." + i + ".";
-            NDArray qkv = one.mul(weights.get(p + "self_attn.qkv_proj.weight")).mul(weights.get(p + "input_layernorm.weight"));
-            NDArray q = qkv.get(":{}", queryRows).mul(scale);
-            NDArray k = qkv.get("{}:{}", queryRows, queryRows + keyRows);
-            NDArray v = qkv.get("{}:", queryRows + keyRows);
-            NDArray projection = NDArrays.concat(q, k, v, rotateRows(q, heads, headDim), rotateRows(k, kvHeads, headDim));
-            NDArray bias = null;
-            if (config.qkvBias()) {
-                NDArray b = one.mul(weights.get(p + "self_attn.qkv_proj.bias"));
-                NDArray bq = b.get(":{}", queryRows).mul(scale);
-                NDArray bk = b.get("{}:{}", queryRows, queryRows + keyRows);
-                bias = NDArrays.concat(bq, bk, b.get("{}:", queryRows + keyRows), rotateRows(bq, heads, headDim),
-                        rotateRows(bk, kvHeads, headDim));
-            }
-            NDArray gateUp = one.mul(weights.get(p + "mlp.gate_up_proj.weight"))
-                    .mul(weights.get(p + "post_attention_layernorm.weight"));
-            layers.add(new NDArray[] {projection, bias, weights.get(p + "self_attn.o_proj.weight"), gateUp,
-                weights.get(p + "mlp.down_proj.weight")});
+        String p = "model.layers." + i + ".";
+        NDArray qkv = one.mul(weights.get(p + "self_attn.qkv_proj.weight")).mul(weights.get(p + "input_layernorm.weight"));
+        NDArray q = qkv.get(":{}", queryRows).mul(scale);
+        NDArray k = qkv.get("{}:{}", queryRows, queryRows + keyRows);
+        NDArray v = qkv.get("{}:", queryRows + keyRows);
+        NDArray projection = NDArrays.concat(q, k, v, rotateRows(q, heads, headDim), rotateRows(k, kvHeads, headDim));
+        NDArray bias = null;
+        if (config.qkvBias()) {
+            NDArray b = one.mul(weights.get(p + "self_attn.qkv_proj.bias"));
+            NDArray bq = b.get(":{}", queryRows).mul(scale);
+            NDArray bk = b.get("{}:{}", queryRows, queryRows + keyRows);
+            bias = NDArrays.concat(bq, bk, b.get("{}:", queryRows + keyRows), rotateRows(bq, heads, headDim),
+                    rotateRows(bk, kvHeads, headDim));
         }
-        NDArray output = config.tieEmbeddings() ? embedding : weights.get("lm_head.weight");
-        this.head = one.mul(output).mul(weights.get("model.norm.weight"));
+        NDArray gateUp = one.mul(weights.get(p + "mlp.gate_up_proj.weight"))
+                .mul(weights.get(p + "post_attention_layernorm.weight"));
+        return new NDArray[] {projection, bias, weights.get(p + "self_attn.o_proj.weight"), gateUp,
+            weights.get(p + "mlp.down_proj.weight")};
+    }
+
+    /** The output projection with the final norm folded in, made in {@code manager}. */
+    static NDArray foldHead(ModelConfig config, TransformerWeights weights, NDManager manager) {
+        NDArray output = config.tieEmbeddings() ? weights.get("model.embed_tokens.weight") : weights.get("lm_head.weight");
+        return manager.create(1f).mul(output).mul(weights.get("model.norm.weight"));
     }
 
     /** Rows of a projection reordered so its output is {@code rotate_half} of the original output, per head. */
@@ -129,7 +143,7 @@ final class LlamaDecoder implements Decoder {
         if (cache != null) {
             cache.advance((int) seq);
         }
-        return Ops.linear(normalized(x), head, null);
+        return Ops.linear(normalized(x.get(":, -1, :")), head, null);
     }
 
     /** RMSNorm without its weight (folded into the next projection). */

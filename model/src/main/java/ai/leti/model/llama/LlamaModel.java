@@ -154,12 +154,17 @@ public final class LlamaModel extends WeightedModel {
      * The folded decoder ({@link LlamaDecoder}) where its copy of the weights is cheap; past
      * {@value #FOLDED_DECODER_BYTES} bytes of weights, the plain forward pass. The folding saves a fixed cost per
      * op, which is what decides a small model's speed; a large one's is its matmuls, and a second copy of its weights
-     * would cost gigabytes for nothing.
+     * would cost gigabytes for nothing. In a {@link Precision#BF16} scope, {@link LlamaBf16Decoder} (whatever the size:
+     * its copy is bfloat16, built a layer at a time), with the plain forward pass for passes without a KV cache.
      */
     @Override
     public Decoder decoder(NDManager manager) {
+        Decoder plain = (tokens, positions, bias, cache) -> forward(tokens, positions, bias, cache).get(":, -1, :");
+        if (Precision.current() == Precision.BF16) {
+            return new LlamaBf16Decoder(config, weights, cosTable, sinTable, manager, plain);
+        }
         long bytes = weights.all().values().stream().mapToLong(array -> array.size() * array.getDataType().getNumOfBytes()).sum();
-        return bytes > FOLDED_DECODER_BYTES ? this::forward : new LlamaDecoder(config, weights, cosTable, sinTable, manager);
+        return bytes > FOLDED_DECODER_BYTES ? plain : new LlamaDecoder(config, weights, cosTable, sinTable, manager);
     }
 
     /** The largest model whose generation uses a folded copy of its weights. */

@@ -8,8 +8,11 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.engine.PtNDManager;
 import ai.djl.pytorch.engine.PtSymbolBlock;
+import ai.djl.pytorch.jni.IValue;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.ParameterStore;
 
@@ -28,12 +31,16 @@ public final class Bf16Kernels {
     private final PtSymbolBlock swiglu;
     private final PtSymbolBlock attention;
     private final PtSymbolBlock codegenBlock;
+    private final PtSymbolBlock llamaDecode;
+    private final PtSymbolBlock appendBf16;
 
     private Bf16Kernels() {
         manager = NDManager.newBaseManager(Device.cpu());
         swiglu = load("swiglu_bf16.pt");
         attention = load("attention_bf16.pt");
         codegenBlock = load("codegen_block_bf16.pt");
+        llamaDecode = load("llama_decode_bf16.pt");
+        appendBf16 = load("append_bf16.pt");
     }
 
     /** The kernels, loaded on first use. */
@@ -93,6 +100,55 @@ public final class Bf16Kernels {
         NDManager step = x.getManager();
         return forward(codegenBlock, x, qkvWeight, outWeight, fcInWeight, fcInBias, fcOutWeight, fcOutBias, cos, sin,
                 bias, step.create((long) heads), step.create((long) rotaryDim));
+    }
+
+    /**
+     * {@code done} (a native list of bfloat16 tensors, or null for none) followed by {@code more} cast to bfloat16, as
+     * a new native list; {@code done} stays open. Nulls in {@code more} become empty tensors. The caller closes the
+     * result: DJL cannot hold a bfloat16 tensor, so the list never leaves native memory.
+     */
+    public IValue appendBf16(IValue done, NDArray... more) {
+        NDManager temporary = more[0].getManager();
+        PtNDArray[] tensors = new PtNDArray[more.length];
+        for (int i = 0; i < more.length; i++) {
+            tensors[i] = (PtNDArray) (more[i] != null ? more[i] : temporary.zeros(new Shape(0)));
+        }
+        try (IValue empty = done == null ? IValue.listFrom(new PtNDArray[0]) : null;
+             IValue added = IValue.listFrom(tensors)) {
+            return appendBf16.forward(done != null ? done : empty, added);
+        }
+    }
+
+    /**
+     * Llama's forward pass for generation in one call ({@code make_kernels.py}'s {@code LlamaDecodeBf16}): the
+     * folded {@code weights} in bfloat16 (built with {@link #appendBf16}: five per layer, then the head), the float32
+     * {@code cache} written in place at its length (the caller advances it), float32 embedding and rotary tables,
+     * {@code tokens} and {@code positions} {@code [b, s]}, the additive attention {@code bias} or null. Returns the
+     * last position's logits {@code [b, vocab]}.
+     */
+    public NDArray llamaDecode(IValue weights, KvCache cache, NDArray embedding, NDArray cosTable, NDArray sinTable,
+            NDArray tokens, NDArray positions, NDArray bias, int heads, int kvHeads, double eps) {
+        NDManager step = tokens.getManager();
+        NDArray[] caches = cache.arrays();
+        PtNDArray[] cacheTensors = new PtNDArray[caches.length];
+        for (int i = 0; i < caches.length; i++) {
+            cacheTensors[i] = (PtNDArray) caches[i];
+        }
+        NDArray attentionBias = bias != null ? bias : step.zeros(new Shape(0));
+        IValue[] inputs = {IValue.listFrom(cacheTensors), IValue.from((PtNDArray) embedding),
+            IValue.from((PtNDArray) cosTable), IValue.from((PtNDArray) sinTable), IValue.from((PtNDArray) tokens),
+            IValue.from((PtNDArray) positions), IValue.from((PtNDArray) attentionBias), IValue.from((long) cache.length()),
+            IValue.from((long) heads), IValue.from((long) kvHeads), IValue.from(eps)};
+        IValue[] all = new IValue[inputs.length + 1];
+        all[0] = weights;
+        System.arraycopy(inputs, 0, all, 1, inputs.length);
+        try (IValue logits = llamaDecode.forward(all)) {
+            return logits.toTensor((PtNDManager) step);
+        } finally {
+            for (IValue input : inputs) {
+                input.close();
+            }
+        }
     }
 
     private static NDArray forward(PtSymbolBlock kernel, NDArray... inputs) {

@@ -55,6 +55,20 @@ public final class KvCache implements AutoCloseable {
         return new NDArray[] {keys[layer].get(filled), values[layer].get(filled)};
     }
 
+    /**
+     * Every layer's arrays, keys and values interleaved ({@code [k0, v0, k1, v1, ...]}, each
+     * {@code [b, kvHeads, capacity, d]}), for a kernel that writes positions {@code length()..} in place and then
+     * calls {@link #advance}.
+     */
+    public NDArray[] arrays() {
+        NDArray[] arrays = new NDArray[2 * keys.length];
+        for (int layer = 0; layer < keys.length; layer++) {
+            arrays[2 * layer] = keys[layer];
+            arrays[2 * layer + 1] = values[layer];
+        }
+        return arrays;
+    }
+
     /** Called once per forward pass, after every layer appended. */
     public void advance(int steps) {
         length += steps;

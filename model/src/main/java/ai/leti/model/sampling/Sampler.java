@@ -133,9 +133,8 @@ public final class Sampler {
         // Without left padding nothing needs masking but the future: the model's own causal mask is enough.
         boolean padded = java.util.Arrays.stream(lengths).anyMatch(length -> length != promptLength);
         NDArray bias = padded ? Ops.causalBias(manager, from, width, manager.create(mask, new Shape(batch, filled))) : null;
-        NDArray logits = decoder.forward(manager.create(input, new Shape(batch, width)),
-                manager.create(positions, new Shape(batch, width)), bias, cache);
-        return logits.get(":, -1, :").toFloatArray();
+        return decoder.forward(manager.create(input, new Shape(batch, width)),
+                manager.create(positions, new Shape(batch, width)), bias, cache).toFloatArray();
     }
 
     private static int[] toArray(List<Integer> values) {

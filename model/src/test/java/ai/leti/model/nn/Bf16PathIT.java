@@ -19,9 +19,13 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import ai.leti.model.CausalLm;
+import ai.leti.model.Decoder;
 import ai.leti.model.ModelConfig;
 import ai.leti.model.Models;
 import ai.leti.model.TinyModels;
+import ai.leti.model.sampling.Completion;
+import ai.leti.model.sampling.Sampler;
+import ai.leti.model.sampling.SamplingSettings;
 import ai.leti.model.training.LearningRateSchedule;
 import ai.leti.model.training.LmTrainer;
 import ai.leti.model.training.TrainingSettings;
@@ -30,7 +34,8 @@ import ai.leti.model.training.TrainingSettings;
  * The BF16 compute path against float32 on the same weights and batch (Llama; Qwen2 with grouped key/value heads and
  * q/k/v biases; CodeGen with partial rotary): logits, loss and gradients agree within
  * bfloat16's precision (8 bits of mantissa: about 0.4% per rounding), and training in BF16 lowers the loss as
- * float32 training does.
+ * float32 training does. Generation on the decode kernel (a padded prompt, then a token at a time through the KV
+ * cache) gives the logits float32 gives, within the same bound.
  */
 class Bf16PathIT {
 
@@ -143,5 +148,83 @@ class Bf16PathIT {
         assertThat(after[Precision.F32.ordinal()]).isLessThan(1.5);
         assertThat(after[Precision.BF16.ordinal()]).as("loss after BF16 training, against float32's %s", after[0])
                 .isLessThan(after[Precision.F32.ordinal()] * 1.1 + 0.05);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"llama", "qwen2"})
+    void generationAgreesWithFloat32WithinBf16Precision(String family) {
+        ModelConfig config = family.equals("qwen2") ? TinyModels.qwen2() : TinyModels.llama();
+        int[] promptLengths = {5, 8, 3};
+        int rows = promptLengths.length;
+        int promptLength = 8;
+        int steps = 6;
+        int total = promptLength + steps;
+        int vocab = config.vocabSize();
+        Random random = new Random(17);
+        long[] tokens = new long[rows * total];
+        long[] positions = new long[rows * total];
+        float[] keyMask = new float[rows * total];
+        for (int b = 0; b < rows; b++) {
+            int pad = promptLength - promptLengths[b];
+            for (int t = pad; t < total; t++) {
+                tokens[b * total + t] = 1 + random.nextInt(vocab - 1);
+                positions[b * total + t] = t - pad;
+                keyMask[b * total + t] = 1;
+            }
+        }
+        try (CausalLm model = Models.random(config, Device.cpu(), DataType.FLOAT32, 13);
+             NDManager manager = model.manager().newSubManager()) {
+            NDArray mask = manager.create(keyMask, new Shape(rows, total));
+            float[] expected = model.forward(manager.create(tokens, new Shape(rows, total)),
+                    manager.create(positions, new Shape(rows, total)), Ops.causalBias(manager, 0, total, mask), null).toFloatArray();
+            double worst = 0;
+            double scale = 0;
+            try (Precision.Scope bf16 = Precision.use(Precision.BF16); KvCache cache = model.newCache(manager, rows, total)) {
+                Decoder decoder = model.decoder(manager);
+                for (int step = 0; step < steps; step++) {
+                    int from = step == 0 ? 0 : promptLength + step - 1;
+                    int filled = promptLength + step;
+                    int width = filled - from;
+                    long[] input = new long[rows * width];
+                    long[] at = new long[rows * width];
+                    for (int b = 0; b < rows; b++) {
+                        System.arraycopy(tokens, b * total + from, input, b * width, width);
+                        System.arraycopy(positions, b * total + from, at, b * width, width);
+                    }
+                    float[] logits = decoder.forward(manager.create(input, new Shape(rows, width)),
+                            manager.create(at, new Shape(rows, width)),
+                            Ops.causalBias(manager, from, width, mask.get(":, :{}", filled)), cache).toFloatArray();
+                    assertThat(logits).hasSize(rows * vocab);
+                    for (int b = 0; b < rows; b++) {
+                        for (int v = 0; v < vocab; v++) {
+                            float want = expected[(b * total + filled - 1) * vocab + v];
+                            worst = Math.max(worst, Math.abs(want - logits[b * vocab + v]));
+                            scale = Math.max(scale, Math.abs(want));
+                        }
+                    }
+                }
+                assertThat(cache.length()).isEqualTo(total - 1);
+            }
+            assertThat(worst).as("max |logit difference| against max |logit| %s over a padded prompt and %d cached steps",
+                    scale, steps - 1).isLessThan(0.02 * scale);
+            assertThat(worst).as("the decode kernel really ran in bfloat16").isGreaterThan(0);
+        }
+    }
+
+    @Test
+    void samplingInBf16FinishesEveryRowAndWithoutACacheFallsBackToFloat32() {
+        try (CausalLm model = Models.random(TinyModels.llama(), Device.cpu(), DataType.FLOAT32, 5);
+             Precision.Scope bf16 = Precision.use(Precision.BF16)) {
+            Sampler sampler = new Sampler(model, -1);
+            List<int[]> prompts = List.of(new int[] {3, 4, 5}, new int[] {7}, new int[] {9, 10, 11, 12, 13});
+            for (boolean cache : new boolean[] {true, false}) {
+                List<Completion> done = new ArrayList<>();
+                sampler.generate(prompts, new SamplingSettings(1.0, 0.95, 10, 3, cache), null, done::add);
+                assertThat(done).hasSize(3).allSatisfy(completion -> {
+                    assertThat(completion.tokens()).hasSize(10);
+                    assertThat(java.util.Arrays.stream(completion.tokens()).allMatch(token -> token >= 0 && token < TinyModels.VOCAB)).isTrue();
+                });
+            }
+        }
     }
 }
