@@ -36,6 +36,7 @@ import ai.leti.generator.checkpoint.CheckpointFetcher;
 import ai.leti.generator.checkpoint.LoadedModel;
 import ai.leti.generator.config.GeneratorProperties;
 import ai.leti.generator.metrics.GeneratorMetrics;
+import ai.leti.model.nn.Precision;
 import ai.leti.model.sampling.Sampler;
 import ai.leti.model.sampling.SamplingSettings;
 import ai.leti.model.sampling.StopSequences;
@@ -370,13 +371,15 @@ public final class LetiRun implements Runnable {
                 prompts.add(model.tokenizer().encode(conditioned(purpose, item.task().prompt())));
             }
             long seed = request.seed() * 1_000_003L + iteration * 10_007L + purpose.ordinal() * 101L + start;
-            sampler.generate(prompts, new SamplingSettings(temperature, topP, request.maxNewTokens(), seed, true),
-                    generated -> stop.indexIn(model.tokenizer().decode(generated)) >= 0,
-                    completion -> {
-                        Item item = chunk.get(completion.index());
-                        publish(purpose, item.task(), item.index(), stop.cut(model.tokenizer().decode(completion.tokens())));
-                        metrics.sample(purpose.name().toLowerCase(java.util.Locale.ROOT), completion.tokens().length);
-                    });
+            try (Precision.Scope precision = Precision.use(properties.precision())) {
+                sampler.generate(prompts, new SamplingSettings(temperature, topP, request.maxNewTokens(), seed, true),
+                        generated -> stop.indexIn(model.tokenizer().decode(generated)) >= 0,
+                        completion -> {
+                            Item item = chunk.get(completion.index());
+                            publish(purpose, item.task(), item.index(), stop.cut(model.tokenizer().decode(completion.tokens())));
+                            metrics.sample(purpose.name().toLowerCase(java.util.Locale.ROOT), completion.tokens().length);
+                        });
+            }
         }
     }
 

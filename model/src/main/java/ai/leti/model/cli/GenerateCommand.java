@@ -15,6 +15,7 @@ import ai.leti.common.tasks.Task;
 import ai.leti.common.tasks.TaskFiles;
 import ai.leti.model.CausalLm;
 import ai.leti.model.Models;
+import ai.leti.model.nn.Precision;
 import ai.leti.model.sampling.Sampler;
 import ai.leti.model.sampling.SamplingSettings;
 import ai.leti.model.sampling.StopSequences;
@@ -69,6 +70,10 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--device", defaultValue = "cpu", description = "cpu or gpu (default: ${DEFAULT-VALUE}).")
     String device;
 
+    @Option(names = "--precision", defaultValue = "bf16",
+            description = "bf16: Llama-family models sample on the BF16 decode kernel; f32: float32 throughout (default: ${DEFAULT-VALUE}).")
+    Precision precision;
+
     @Override
     public Integer call() {
         if (samples < 1 || batch < 1) {
@@ -91,9 +96,11 @@ final class GenerateCommand implements Callable<Integer> {
                 List<Task> chunk = items.subList(start, Math.min(items.size(), start + batch));
                 List<int[]> prompts = chunk.stream().map(task -> tokenizer.encode(prefix() + task.prompt())).toList();
                 String[] completions = new String[chunk.size()];
-                sampler.generate(prompts, new SamplingSettings(temperature, topP, maxNewTokens, seed + start, true),
-                        generated -> stop.indexIn(tokenizer.decode(generated)) >= 0,
-                        completion -> completions[completion.index()] = stop.cut(tokenizer.decode(completion.tokens())));
+                try (Precision.Scope scope = Precision.use(precision)) {
+                    sampler.generate(prompts, new SamplingSettings(temperature, topP, maxNewTokens, seed + start, true),
+                            generated -> stop.indexIn(tokenizer.decode(generated)) >= 0,
+                            completion -> completions[completion.index()] = stop.cut(tokenizer.decode(completion.tokens())));
+                }
                 for (int i = 0; i < chunk.size(); i++) {
                     Map<String, Object> row = new LinkedHashMap<>();
                     row.put("task_id", chunk.get(i).taskId());

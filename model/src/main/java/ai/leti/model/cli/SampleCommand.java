@@ -9,6 +9,7 @@ import ai.djl.Device;
 import ai.djl.ndarray.types.DataType;
 import ai.leti.model.CausalLm;
 import ai.leti.model.Models;
+import ai.leti.model.nn.Precision;
 import ai.leti.model.sampling.Completion;
 import ai.leti.model.sampling.Sampler;
 import ai.leti.model.sampling.SamplingSettings;
@@ -45,11 +46,16 @@ final class SampleCommand implements Callable<Integer> {
     @Option(names = "--device", defaultValue = "cpu", description = "cpu or gpu (default: ${DEFAULT-VALUE}).")
     String device;
 
+    @Option(names = "--precision", defaultValue = "bf16",
+            description = "bf16: Llama-family models sample on the BF16 decode kernel; f32: float32 throughout (default: ${DEFAULT-VALUE}).")
+    Precision precision;
+
     @Override
     public Integer call() {
         SamplingSettings settings = SamplingSettings.of(temperature, topP, maxNewTokens, seed);
         try (LetiTokenizer tokenizer = LetiTokenizer.open(model);
-             CausalLm lm = Models.load(model, Device.fromName(device), DataType.FLOAT32, tokenizer)) {
+             CausalLm lm = Models.load(model, Device.fromName(device), DataType.FLOAT32, tokenizer);
+             Precision.Scope scope = Precision.use(precision)) {
             int[] ids = tokenizer.encode(prompt);
             if (ids.length == 0) {
                 throw new IllegalArgumentException("--prompt: encodes to no tokens");
