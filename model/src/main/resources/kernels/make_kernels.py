@@ -159,6 +159,52 @@ class LlamaDecodeBf16(torch.nn.Module):
         return F.linear(h, weights[layers * 5]).to(torch.float32)
 
 
+class CodegenDecodeBf16(torch.nn.Module):
+    """CodeGen's whole forward pass for generation in one call, as LlamaDecodeBf16 but for CodeGen's block: attention
+    and the MLP in parallel from one LayerNorm, whose affine part is folded into the projections that read it. Weights
+    per layer [q/k/v/swapped-q/swapped-k projection (rows reordered out of CodeGen's mp_num blocks, 1/sqrt(d) in q,
+    ln_1's gain folded in), its bias (ln_1's bias through the projection), out_proj, fc_in and its bias (ln_1 folded
+    in), fc_out and its bias], then lm_head and its bias with ln_f folded in. The rotary tables span the whole head
+    (cos 1 and sin 0 past rotary_dim, sin signed for CodeGen's pair swap), so partial rotary is the same two
+    multiplies. Residual stream, norms, softmax, attention and the float32 KV cache as in LlamaDecodeBf16."""
+
+    def forward(self, weights: List[torch.Tensor], caches: List[torch.Tensor], embedding: torch.Tensor,
+                cos_table: torch.Tensor, sin_table: torch.Tensor, tokens: torch.Tensor, positions: torch.Tensor,
+                bias: torch.Tensor, length: int, heads: int, kv_heads: int, eps: float) -> torch.Tensor:
+        layers = len(caches) // 2
+        b = tokens.shape[0]
+        s = tokens.shape[1]
+        d = cos_table.shape[1]
+        total = length + s
+        hidden = heads * d
+        cos = F.embedding(positions, cos_table).unsqueeze(2)
+        sin = F.embedding(positions, sin_table).unsqueeze(2)
+        x = F.embedding(tokens, embedding)
+        has_bias = bias.numel() > 0
+        for i in range(layers):
+            w = weights[i * 7:i * 7 + 7]
+            h = F.layer_norm(x, [hidden], None, None, eps).to(torch.bfloat16)
+            out = F.linear(h, w[0], w[1])
+            qk = out.narrow(-1, 0, 2 * hidden).view(b, s, 2 * heads, d) * cos \
+                + out.narrow(-1, 3 * hidden, 2 * hidden).view(b, s, 2 * heads, d) * sin
+            keys = caches[2 * i]
+            values = caches[2 * i + 1]
+            keys.narrow(2, length, s).copy_(qk.narrow(2, heads, heads).transpose(1, 2))
+            values.narrow(2, length, s).copy_(out.narrow(-1, 2 * hidden, hidden).view(b, s, heads, d).transpose(1, 2))
+            q = qk.narrow(2, 0, heads).transpose(1, 2).reshape(b * heads, s, d)
+            scores = torch.bmm(q, keys.narrow(2, 0, total).view(b * heads, total, d).transpose(1, 2))
+            if has_bias:
+                scores = (scores.view(b, heads, s, total) + bias).view(b * heads, s, total)
+            probs = torch.softmax(scores, dim=-1)
+            attended = torch.bmm(probs, values.narrow(2, 0, total).view(b * heads, total, d))
+            attended = attended.view(b, heads, s, d).transpose(1, 2).reshape(b, s, hidden).to(torch.bfloat16)
+            mlp = F.linear(F.gelu(F.linear(h, w[3], w[4]), approximate="tanh"), w[5], w[6])
+            x = x + F.linear(attended, w[2]) + mlp
+        last = x.select(1, s - 1)
+        h = F.layer_norm(last, [hidden], None, None, eps).to(torch.bfloat16)
+        return F.linear(h, weights[layers * 7], weights[layers * 7 + 1]).to(torch.float32)
+
+
 class AppendBf16(torch.nn.Module):
     """done + more cast to bfloat16: builds the decode kernel's weight list a layer at a time, so the float32 folded
     copy of only one layer exists at once. The list lives in native memory as it is (DJL holds no bfloat16)."""
@@ -172,5 +218,6 @@ if __name__ == "__main__":
     torch.jit.script(AttentionBf16()).save("attention_bf16.pt")
     torch.jit.script(CodegenBlockBf16()).save("codegen_block_bf16.pt")
     torch.jit.script(LlamaDecodeBf16()).save("llama_decode_bf16.pt")
+    torch.jit.script(CodegenDecodeBf16()).save("codegen_decode_bf16.pt")
     torch.jit.script(AppendBf16()).save("append_bf16.pt")
     print("wrote the kernels with torch", torch.__version__)

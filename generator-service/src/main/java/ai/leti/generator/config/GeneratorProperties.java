@@ -25,9 +25,9 @@ import ai.leti.model.nn.Precision;
  * @param apiToken       the bearer token the mutating endpoints require; when blank, one is made at start and
  *                       written to {@code <state>/api-token} (readable by the owner only). Never logged.
  * @param maxRequestBytes the largest request body accepted (413 above it)
- * @param precision      {@code bf16} (default): Llama-family models sample on the BF16 decode kernel (matmuls in
- *                       bfloat16; residual, norms, attention and KV cache in float32), about twice as fast as float32
- *                       on CPUs with AVX-512 BF16 and on GPUs; other families sample in float32 either way.
+ * @param precision      {@code bf16} (default): Llama-family and CodeGen models sample on a BF16 decode kernel
+ *                       (matmuls in bfloat16; residual, norms, attention and KV cache in float32), about twice as
+ *                       fast as float32 on CPUs with AVX-512 BF16; GPT-2 samples in float32 either way.
  *                       {@code f32}: float32 throughout.
  */
 @Validated

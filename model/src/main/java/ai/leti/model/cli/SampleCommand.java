@@ -47,7 +47,7 @@ final class SampleCommand implements Callable<Integer> {
     String device;
 
     @Option(names = "--precision", defaultValue = "bf16",
-            description = "bf16: Llama-family models sample on the BF16 decode kernel; f32: float32 throughout (default: ${DEFAULT-VALUE}).")
+            description = "bf16: Llama-family and CodeGen models sample on a BF16 decode kernel; f32: float32 throughout (default: ${DEFAULT-VALUE}).")
     Precision precision;
 
     @Override

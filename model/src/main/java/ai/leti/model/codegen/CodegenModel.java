@@ -8,7 +8,9 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.leti.model.Decoder;
 import ai.leti.model.ModelConfig;
+import ai.leti.model.nn.Bf16Decoder;
 import ai.leti.model.nn.Bf16Kernels;
 import ai.leti.model.nn.KvCache;
 import ai.leti.model.nn.Ops;
@@ -163,6 +165,24 @@ public final class CodegenModel extends WeightedModel {
                 .reshape(shape.get(0), shape.get(1), shape.get(2), rotaryDim);
         NDArray rotated = turned.mul(cos).add(swapped.mul(sin));
         return rotaryDim == config.headDim() ? rotated : rotated.concat(x.get("..., {}:", rotaryDim), -1);
+    }
+
+    /**
+     * In a {@link Precision#BF16} scope, {@link Bf16Decoder} on CodeGen's decode kernel (weights folded by
+     * {@link CodegenFolding}), with the plain forward pass for passes without a KV cache; otherwise the plain forward
+     * pass.
+     */
+    @Override
+    public Decoder decoder(NDManager manager) {
+        Decoder plain = (tokens, positions, bias, cache) -> forward(tokens, positions, bias, cache).get(":, -1, :");
+        if (Precision.current() != Precision.BF16) {
+            return plain;
+        }
+        NDArray[] tables = CodegenFolding.wholeHeadTables(cosTable, signedSinTable, config.headDim(), manager);
+        return new Bf16Decoder(Bf16Kernels.Decode.CODEGEN, config.layers(),
+                (part, into) -> part < config.layers() ? CodegenFolding.layer(config, weights, part, into)
+                        : CodegenFolding.head(weights, into),
+                w("wte.weight"), tables[0], tables[1], config.heads(), config.heads(), config.normEps(), manager, plain);
     }
 
     private NDArray w(String name) {

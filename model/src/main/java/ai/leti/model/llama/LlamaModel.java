@@ -10,6 +10,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.leti.model.Decoder;
 import ai.leti.model.ModelConfig;
+import ai.leti.model.nn.Bf16Decoder;
 import ai.leti.model.nn.Bf16Kernels;
 import ai.leti.model.nn.KvCache;
 import ai.leti.model.nn.Ops;
@@ -154,14 +155,18 @@ public final class LlamaModel extends WeightedModel {
      * The folded decoder ({@link LlamaDecoder}) where its copy of the weights is cheap; past
      * {@value #FOLDED_DECODER_BYTES} bytes of weights, the plain forward pass. The folding saves a fixed cost per
      * op, which is what decides a small model's speed; a large one's is its matmuls, and a second copy of its weights
-     * would cost gigabytes for nothing. In a {@link Precision#BF16} scope, {@link LlamaBf16Decoder} (whatever the size:
+     * would cost gigabytes for nothing. In a {@link Precision#BF16} scope, {@link Bf16Decoder} on Llama's decode kernel (whatever the size:
      * its copy is bfloat16, built a layer at a time), with the plain forward pass for passes without a KV cache.
      */
     @Override
     public Decoder decoder(NDManager manager) {
         Decoder plain = (tokens, positions, bias, cache) -> forward(tokens, positions, bias, cache).get(":, -1, :");
         if (Precision.current() == Precision.BF16) {
-            return new LlamaBf16Decoder(config, weights, cosTable, sinTable, manager, plain);
+            return new Bf16Decoder(Bf16Kernels.Decode.LLAMA, config.layers(),
+                    (part, into) -> part < config.layers() ? LlamaDecoder.foldLayer(config, weights, part, into)
+                            : new NDArray[] {LlamaDecoder.foldHead(config, weights, into)},
+                    weights.get("model.embed_tokens.weight"), cosTable, sinTable, config.heads(), config.kvHeads(),
+                    config.normEps(), manager, plain);
         }
         long bytes = weights.all().values().stream().mapToLong(array -> array.size() * array.getDataType().getNumOfBytes()).sum();
         return bytes > FOLDED_DECODER_BYTES ? plain : new LlamaDecoder(config, weights, cosTable, sinTable, manager);

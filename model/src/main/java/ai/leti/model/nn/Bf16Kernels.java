@@ -32,6 +32,7 @@ public final class Bf16Kernels {
     private final PtSymbolBlock attention;
     private final PtSymbolBlock codegenBlock;
     private final PtSymbolBlock llamaDecode;
+    private final PtSymbolBlock codegenDecode;
     private final PtSymbolBlock appendBf16;
 
     private Bf16Kernels() {
@@ -40,7 +41,16 @@ public final class Bf16Kernels {
         attention = load("attention_bf16.pt");
         codegenBlock = load("codegen_block_bf16.pt");
         llamaDecode = load("llama_decode_bf16.pt");
+        codegenDecode = load("codegen_decode_bf16.pt");
         appendBf16 = load("append_bf16.pt");
+    }
+
+    /** The whole-step generation kernels ({@code make_kernels.py}), one per family. */
+    public enum Decode {
+        /** {@code LlamaDecodeBf16}: Llama, Qwen2, Mistral; five arrays per layer, then the head. */
+        LLAMA,
+        /** {@code CodegenDecodeBf16}: CodeGen; seven arrays per layer, then the head and its bias. */
+        CODEGEN
     }
 
     /** The kernels, loaded on first use. */
@@ -104,14 +114,13 @@ public final class Bf16Kernels {
 
     /**
      * {@code done} (a native list of bfloat16 tensors, or null for none) followed by {@code more} cast to bfloat16, as
-     * a new native list; {@code done} stays open. Nulls in {@code more} become empty tensors. The caller closes the
-     * result: DJL cannot hold a bfloat16 tensor, so the list never leaves native memory.
+     * a new native list; {@code done} stays open. Nulls in {@code more} become empty tensors, made in {@code manager}.
+     * The caller closes the result: DJL cannot hold a bfloat16 tensor, so the list never leaves native memory.
      */
-    public IValue appendBf16(IValue done, NDArray... more) {
-        NDManager temporary = more[0].getManager();
+    public IValue appendBf16(IValue done, NDManager manager, NDArray... more) {
         PtNDArray[] tensors = new PtNDArray[more.length];
         for (int i = 0; i < more.length; i++) {
-            tensors[i] = (PtNDArray) (more[i] != null ? more[i] : temporary.zeros(new Shape(0)));
+            tensors[i] = (PtNDArray) (more[i] != null ? more[i] : manager.zeros(new Shape(0)));
         }
         try (IValue empty = done == null ? IValue.listFrom(new PtNDArray[0]) : null;
              IValue added = IValue.listFrom(tensors)) {
@@ -120,14 +129,14 @@ public final class Bf16Kernels {
     }
 
     /**
-     * Llama's forward pass for generation in one call ({@code make_kernels.py}'s {@code LlamaDecodeBf16}): the
-     * folded {@code weights} in bfloat16 (built with {@link #appendBf16}: five per layer, then the head), the float32
-     * {@code cache} written in place at its length (the caller advances it), float32 embedding and rotary tables,
-     * {@code tokens} and {@code positions} {@code [b, s]}, the additive attention {@code bias} or null. Returns the
-     * last position's logits {@code [b, vocab]}.
+     * A family's forward pass for generation in one call ({@code make_kernels.py}'s {@code LlamaDecodeBf16} and
+     * {@code CodegenDecodeBf16}): the folded {@code weights} in bfloat16 (built with {@link #appendBf16}), the float32
+     * {@code cache} written in place at its length (the caller advances it), float32 embedding and rotary tables
+     * ({@code [positions, headDim]}), {@code tokens} and {@code positions} {@code [b, s]}, the additive attention
+     * {@code bias} or null. Returns the last position's logits {@code [b, vocab]}.
      */
-    public NDArray llamaDecode(IValue weights, KvCache cache, NDArray embedding, NDArray cosTable, NDArray sinTable,
-            NDArray tokens, NDArray positions, NDArray bias, int heads, int kvHeads, double eps) {
+    public NDArray decode(Decode which, IValue weights, KvCache cache, NDArray embedding, NDArray cosTable,
+            NDArray sinTable, NDArray tokens, NDArray positions, NDArray bias, int heads, int kvHeads, double eps) {
         NDManager step = tokens.getManager();
         NDArray[] caches = cache.arrays();
         PtNDArray[] cacheTensors = new PtNDArray[caches.length];
@@ -142,7 +151,8 @@ public final class Bf16Kernels {
         IValue[] all = new IValue[inputs.length + 1];
         all[0] = weights;
         System.arraycopy(inputs, 0, all, 1, inputs.length);
-        try (IValue logits = llamaDecode.forward(all)) {
+        PtSymbolBlock kernel = which == Decode.LLAMA ? llamaDecode : codegenDecode;
+        try (IValue logits = kernel.forward(all)) {
             return logits.toTensor((PtNDManager) step);
         } finally {
             for (IValue input : inputs) {
