@@ -98,36 +98,54 @@ class CodegenBlockBf16(torch.nn.Module):
         return torch.cat((rotated, t[..., rotary:]), dim=-1)
 
 
+def attend_cached(out: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor, keys: torch.Tensor, values: torch.Tensor,
+                  bias: torch.Tensor, length: int, heads: int, kv_heads: int) -> torch.Tensor:
+    """One layer's attention in a decode step (both decode kernels). out [b, s, ...] is the projection's output, per
+    head [q | k | v | rotated q | rotated k] (rotated: Llama's rotate_half, CodeGen's pair swap, the sign in the sin
+    table), so rotary is out * cos + rotated * sin. k and v go into the float32 cache [b, kv_heads, capacity, d] at
+    length..length+s; q attends over everything cached plus the additive bias (unless it is empty). Returns
+    [b, s, heads * d] in bfloat16. Ops cost a fixed few microseconds whatever their size, which at one token per row
+    is most of the time: hence narrow() over slicing (one op, not one per axis) and bmm on 3-d views."""
+    b = out.shape[0]
+    s = out.shape[1]
+    d = cos.shape[-1]
+    total = length + s
+    group = heads // kv_heads
+    qk_heads = heads + kv_heads
+    qk_width = qk_heads * d
+    kv_width = kv_heads * d
+    qk = out.narrow(-1, 0, qk_width).view(b, s, qk_heads, d) * cos \
+        + out.narrow(-1, qk_width + kv_width, qk_width).view(b, s, qk_heads, d) * sin
+    keys.narrow(2, length, s).copy_(qk.narrow(2, heads, kv_heads).transpose(1, 2))
+    values.narrow(2, length, s).copy_(out.narrow(-1, qk_width, kv_width).view(b, s, kv_heads, d).transpose(1, 2))
+    q = qk.narrow(2, 0, heads).transpose(1, 2).reshape(b * kv_heads, group * s, d)
+    scores = torch.bmm(q, keys.narrow(2, 0, total).view(b * kv_heads, total, d).transpose(1, 2))
+    if bias.numel() > 0:
+        scores = (scores.view(b, heads, s, total) + bias).view(b * kv_heads, group * s, total)
+    probs = torch.softmax(scores, dim=-1)
+    attended = torch.bmm(probs, values.narrow(2, 0, total).view(b * kv_heads, total, d))
+    return attended.view(b, heads, s, d).transpose(1, 2).reshape(b, s, heads * d).to(torch.bfloat16)
+
+
 class LlamaDecodeBf16(torch.nn.Module):
     """Llama's whole forward pass for generation in one call, on the folded weights of the Java LlamaDecoder cast to
     bfloat16 once per generation: per layer [q/k/v/rotated-q/rotated-k projection with the input norm and 1/sqrt(d)
     folded in, its bias (empty where none), o_proj, gate_up with the post-attention norm folded in, down_proj], then
     the head with the final norm folded in. The embedding and the rotary tables stay float32; so do the residual
     stream, the norms, the softmax and the KV cache (float32 [b, kv_heads, capacity, d] per layer, written in place
-    at length..length+s), where attention runs. Returns the last position's logits [b, vocab] in float32.
-
-    Every op here costs a fixed few microseconds whatever its size, which at one token per row is most of the time:
-    hence narrow() over slicing (one op, not one per axis), bmm on 3-d views over 4-d matmul, the norm from one
-    reduction, and no explicit casts where type promotion does the same (bfloat16 + float32 is float32)."""
+    at length..length+s), where attention runs. Returns the last position's logits [b, vocab] in float32. The norm
+    comes from one reduction, and no explicit cast is written where type promotion does the same (bfloat16 +
+    float32 is float32): each op costs a fixed few microseconds."""
 
     def forward(self, weights: List[torch.Tensor], caches: List[torch.Tensor], embedding: torch.Tensor,
                 cos_table: torch.Tensor, sin_table: torch.Tensor, tokens: torch.Tensor, positions: torch.Tensor,
                 bias: torch.Tensor, length: int, heads: int, kv_heads: int, eps: float) -> torch.Tensor:
         layers = len(caches) // 2
-        b = tokens.shape[0]
-        s = tokens.shape[1]
-        d = cos_table.shape[1]
-        total = length + s
-        group = heads // kv_heads
-        qk_heads = heads + kv_heads
-        qk_width = qk_heads * d
-        kv_width = kv_heads * d
         hidden = embedding.shape[1]
         root = float(hidden) ** 0.5
         cos = F.embedding(positions, cos_table).unsqueeze(2)
         sin = F.embedding(positions, sin_table).unsqueeze(2)
         x = F.embedding(tokens, embedding)
-        has_bias = bias.numel() > 0
         for i in range(layers):
             w = weights[i * 5:i * 5 + 5]
             # RMSNorm: x / sqrt(mean(x^2) + eps) = x * root / sqrt(|x|^2 + eps * hidden)
@@ -136,25 +154,13 @@ class LlamaDecodeBf16(torch.nn.Module):
                 out = F.linear(h, w[0], w[1])
             else:
                 out = F.linear(h, w[0])
-            qk = out.narrow(-1, 0, qk_width).view(b, s, qk_heads, d) * cos \
-                + out.narrow(-1, qk_width + kv_width, qk_width).view(b, s, qk_heads, d) * sin
-            keys = caches[2 * i]
-            values = caches[2 * i + 1]
-            keys.narrow(2, length, s).copy_(qk.narrow(2, heads, kv_heads).transpose(1, 2))
-            values.narrow(2, length, s).copy_(out.narrow(-1, qk_width, kv_width).view(b, s, kv_heads, d).transpose(1, 2))
-            q = qk.narrow(2, 0, heads).transpose(1, 2).reshape(b * kv_heads, group * s, d)
-            scores = torch.bmm(q, keys.narrow(2, 0, total).view(b * kv_heads, total, d).transpose(1, 2))
-            if has_bias:
-                scores = (scores.view(b, heads, s, total) + bias).view(b * kv_heads, group * s, total)
-            probs = torch.softmax(scores, dim=-1)
-            attended = torch.bmm(probs, values.narrow(2, 0, total).view(b * kv_heads, total, d))
-            attended = attended.view(b, heads, s, d).transpose(1, 2).reshape(b, s, heads * d).to(torch.bfloat16)
+            attended = attend_cached(out, cos, sin, caches[2 * i], caches[2 * i + 1], bias, length, heads, kv_heads)
             x = x + F.linear(attended, w[2])
             h = (x * (root * torch.rsqrt(torch.linalg.vector_norm(x, 2, -1, True).square() + eps * hidden))).to(torch.bfloat16)
             gate_up = F.linear(h, w[3])
             intermediate = w[4].shape[1]
             x = x + F.linear(F.silu(gate_up.narrow(-1, 0, intermediate)) * gate_up.narrow(-1, intermediate, intermediate), w[4])
-        last = x.select(1, s - 1)
+        last = x.select(1, x.shape[1] - 1)
         h = (last * (root * torch.rsqrt(torch.linalg.vector_norm(last, 2, -1, True).square() + eps * hidden))).to(torch.bfloat16)
         return F.linear(h, weights[layers * 5]).to(torch.float32)
 
@@ -172,35 +178,18 @@ class CodegenDecodeBf16(torch.nn.Module):
                 cos_table: torch.Tensor, sin_table: torch.Tensor, tokens: torch.Tensor, positions: torch.Tensor,
                 bias: torch.Tensor, length: int, heads: int, kv_heads: int, eps: float) -> torch.Tensor:
         layers = len(caches) // 2
-        b = tokens.shape[0]
-        s = tokens.shape[1]
-        d = cos_table.shape[1]
-        total = length + s
-        hidden = heads * d
+        hidden = embedding.shape[1]
         cos = F.embedding(positions, cos_table).unsqueeze(2)
         sin = F.embedding(positions, sin_table).unsqueeze(2)
         x = F.embedding(tokens, embedding)
-        has_bias = bias.numel() > 0
         for i in range(layers):
             w = weights[i * 7:i * 7 + 7]
             h = F.layer_norm(x, [hidden], None, None, eps).to(torch.bfloat16)
-            out = F.linear(h, w[0], w[1])
-            qk = out.narrow(-1, 0, 2 * hidden).view(b, s, 2 * heads, d) * cos \
-                + out.narrow(-1, 3 * hidden, 2 * hidden).view(b, s, 2 * heads, d) * sin
-            keys = caches[2 * i]
-            values = caches[2 * i + 1]
-            keys.narrow(2, length, s).copy_(qk.narrow(2, heads, heads).transpose(1, 2))
-            values.narrow(2, length, s).copy_(out.narrow(-1, 2 * hidden, hidden).view(b, s, heads, d).transpose(1, 2))
-            q = qk.narrow(2, 0, heads).transpose(1, 2).reshape(b * heads, s, d)
-            scores = torch.bmm(q, keys.narrow(2, 0, total).view(b * heads, total, d).transpose(1, 2))
-            if has_bias:
-                scores = (scores.view(b, heads, s, total) + bias).view(b * heads, s, total)
-            probs = torch.softmax(scores, dim=-1)
-            attended = torch.bmm(probs, values.narrow(2, 0, total).view(b * heads, total, d))
-            attended = attended.view(b, heads, s, d).transpose(1, 2).reshape(b, s, hidden).to(torch.bfloat16)
+            attended = attend_cached(F.linear(h, w[0], w[1]), cos, sin, caches[2 * i], caches[2 * i + 1], bias, length,
+                                     heads, kv_heads)
             mlp = F.linear(F.gelu(F.linear(h, w[3], w[4]), approximate="tanh"), w[5], w[6])
             x = x + F.linear(attended, w[2]) + mlp
-        last = x.select(1, s - 1)
+        last = x.select(1, x.shape[1] - 1)
         h = F.layer_norm(last, [hidden], None, None, eps).to(torch.bfloat16)
         return F.linear(h, weights[layers * 7], weights[layers * 7 + 1]).to(torch.float32)
 
