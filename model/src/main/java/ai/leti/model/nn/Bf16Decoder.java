@@ -65,8 +65,9 @@ public final class Bf16Decoder implements Decoder {
         if (cache == null) {
             return uncached.forward(tokens, positions, bias, null);
         }
+        // the kernel masks only what the bias says: a prompt without padding still needs its causal mask
         NDArray logits = Bf16Kernels.get().decode(kernel, weights, cache, embedding, cosTable, sinTable, tokens, positions,
-                bias, heads, kvHeads, eps);
+                Ops.biasOrCausal(bias, tokens, cache), heads, kvHeads, eps);
         cache.advance((int) tokens.getShape().get(1));
         return logits;
     }
