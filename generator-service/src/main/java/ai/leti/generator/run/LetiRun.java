@@ -359,26 +359,27 @@ public final class LetiRun implements Runnable {
                 items.add(new Item(task, s));
             }
         }
-        Sampler sampler = new Sampler(model.model(), model.tokenizer().endOfText());
-        StopSequences stop = new StopSequences(stopSequences);
-        for (int start = 0; start < items.size(); start += properties.samplingBatch()) {
-            if (stopRequested) {
-                throw new StoppedException();
-            }
-            List<Item> chunk = items.subList(start, Math.min(items.size(), start + properties.samplingBatch()));
-            List<int[]> prompts = new ArrayList<>();
-            for (Item item : chunk) {
-                prompts.add(model.tokenizer().encode(conditioned(purpose, item.task().prompt())));
-            }
-            long seed = request.seed() * 1_000_003L + iteration * 10_007L + purpose.ordinal() * 101L + start;
-            try (Precision.Scope precision = Precision.use(properties.precision())) {
-                sampler.generate(prompts, new SamplingSettings(temperature, topP, request.maxNewTokens(), seed, true),
-                        generated -> stop.indexIn(model.tokenizer().decode(generated)) >= 0,
-                        completion -> {
-                            Item item = chunk.get(completion.index());
-                            publish(purpose, item.task(), item.index(), stop.cut(model.tokenizer().decode(completion.tokens())));
-                            metrics.sample(purpose.name().toLowerCase(java.util.Locale.ROOT), completion.tokens().length);
-                        });
+        try (Sampler sampler = new Sampler(model.model(), model.tokenizer().endOfText())) {
+            StopSequences stop = new StopSequences(stopSequences);
+            for (int start = 0; start < items.size(); start += properties.samplingBatch()) {
+                if (stopRequested) {
+                    throw new StoppedException();
+                }
+                List<Item> chunk = items.subList(start, Math.min(items.size(), start + properties.samplingBatch()));
+                List<int[]> prompts = new ArrayList<>();
+                for (Item item : chunk) {
+                    prompts.add(model.tokenizer().encode(conditioned(purpose, item.task().prompt())));
+                }
+                long seed = request.seed() * 1_000_003L + iteration * 10_007L + purpose.ordinal() * 101L + start;
+                try (Precision.Scope precision = Precision.use(properties.precision())) {
+                    sampler.generate(prompts, new SamplingSettings(temperature, topP, request.maxNewTokens(), seed, true),
+                            generated -> stop.indexIn(model.tokenizer().decode(generated)) >= 0,
+                            completion -> {
+                                Item item = chunk.get(completion.index());
+                                publish(purpose, item.task(), item.index(), stop.cut(model.tokenizer().decode(completion.tokens())));
+                                metrics.sample(purpose.name().toLowerCase(java.util.Locale.ROOT), completion.tokens().length);
+                            });
+                }
             }
         }
     }

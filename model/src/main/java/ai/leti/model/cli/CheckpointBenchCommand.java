@@ -22,6 +22,7 @@ import ai.leti.common.json.Jsonl;
 import ai.leti.model.CausalLm;
 import ai.leti.model.ModelConfig;
 import ai.leti.model.Models;
+import ai.leti.model.nn.Precision;
 import ai.leti.model.nn.WeightedModel;
 import ai.leti.model.sampling.Completion;
 import ai.leti.model.sampling.Sampler;
@@ -179,15 +180,27 @@ final class CheckpointBenchCommand implements Callable<Integer> {
             figures.put("java_heap_used_after_load_bytes", Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory());
 
             int[] prompt = words.encode(PROMPT);
-            long sampling = System.nanoTime();
-            int[] generated = new int[1];
-            new Sampler(model, -1).generate(List.of(prompt), SamplingSettings.of(0, 1, newTokens, 0), null,
-                    (Completion completion) -> generated[0] = completion.tokens().length);
-            double samplingSeconds = seconds(sampling);
-            figures.put("sample_tokens", generated[0]);
-            figures.put("sample_seconds", samplingSeconds);
-            figures.put("sample_tokens_per_second", generated[0] / samplingSeconds);
-            figures.put("peak_rss_after_sampling_bytes", peakResident());
+            int[][] greedy = new int[2][];
+            for (Precision precision : Precision.values()) {
+                String prefix = precision == Precision.F32 ? "sample" : "sample_bf16";
+                long sampling = System.nanoTime();
+                // one generate: the time includes deriving the decoder's weights (for BF16, folding and casting them)
+                try (Precision.Scope scope = Precision.use(precision); Sampler sampler = new Sampler(model, -1)) {
+                    sampler.generate(List.of(prompt), SamplingSettings.of(0, 1, newTokens, 0), null,
+                            (Completion completion) -> greedy[precision.ordinal()] = completion.tokens());
+                }
+                double samplingSeconds = seconds(sampling);
+                figures.put(prefix + "_tokens", greedy[precision.ordinal()].length);
+                figures.put(prefix + "_seconds", samplingSeconds);
+                figures.put(prefix + "_tokens_per_second", greedy[precision.ordinal()].length / samplingSeconds);
+                figures.put("peak_rss_after_" + prefix + "_bytes", peakResident());
+            }
+            // how long BF16's greedy choices follow float32's (random weights: near-flat logits, the hardest case)
+            int same = 0;
+            while (same < Math.min(greedy[0].length, greedy[1].length) && greedy[0][same] == greedy[1][same]) {
+                same++;
+            }
+            figures.put("bf16_greedy_tokens_equal_to_float32", same);
 
             writeLogits(model, prompt, dir.resolve("logits.bin"));
 

@@ -89,8 +89,8 @@ final class GenerateCommand implements Callable<Integer> {
         List<Map<String, Object>> rows = new ArrayList<>();
         long started = System.nanoTime();
         try (LetiTokenizer tokenizer = LetiTokenizer.open(model);
-             CausalLm lm = Models.load(model, Device.fromName(device), DataType.FLOAT32, tokenizer)) {
-            Sampler sampler = new Sampler(lm, tokenizer.endOfText());
+             CausalLm lm = Models.load(model, Device.fromName(device), DataType.FLOAT32, tokenizer);
+             Sampler sampler = new Sampler(lm, tokenizer.endOfText())) {
             StopSequences stop = new StopSequences(stops);
             for (int start = 0; start < items.size(); start += batch) {
                 List<Task> chunk = items.subList(start, Math.min(items.size(), start + batch));

@@ -182,15 +182,16 @@ final class ModelBenchCommand implements Callable<Integer> {
     }
 
     private static double samplingThroughput(CausalLm model, boolean cache, int rounds) {
-        Sampler sampler = new Sampler(model, -1);
-        List<int[]> prompts = randomSequences(new Random(1), SAMPLE_BATCH, PROMPT);
-        SamplingSettings settings = new SamplingSettings(1.0, 1.0, NEW_TOKENS, 7, cache);
-        sampler.generate(prompts, new SamplingSettings(1.0, 1.0, 8, 7, cache), null, completion -> { });
-        long started = System.nanoTime();
-        for (int round = 0; round < rounds; round++) {
-            sampler.generate(prompts, settings, null, completion -> { });
+        try (Sampler sampler = new Sampler(model, -1)) {
+            List<int[]> prompts = randomSequences(new Random(1), SAMPLE_BATCH, PROMPT);
+            SamplingSettings settings = new SamplingSettings(1.0, 1.0, NEW_TOKENS, 7, cache);
+            sampler.generate(prompts, new SamplingSettings(1.0, 1.0, 8, 7, cache), null, completion -> { });
+            long started = System.nanoTime();
+            for (int round = 0; round < rounds; round++) {
+                sampler.generate(prompts, settings, null, completion -> { });
+            }
+            return (double) SAMPLE_BATCH * NEW_TOKENS * rounds / ((System.nanoTime() - started) / 1e9);
         }
-        return (double) SAMPLE_BATCH * NEW_TOKENS * rounds / ((System.nanoTime() - started) / 1e9);
     }
 
     /** Resident set size after step 50 and after the last step of a long run of small training steps. */

@@ -62,9 +62,10 @@ final class SampleCommand implements Callable<Integer> {
             }
             String[] text = new String[1];
             StopSequences stop = new StopSequences(stops);
-            new Sampler(lm, tokenizer.endOfText()).generate(List.of(ids), settings,
-                    generated -> stop.indexIn(tokenizer.decode(generated)) >= 0,
-                    (Completion completion) -> text[0] = stop.cut(tokenizer.decode(completion.tokens())));
+            try (Sampler sampler = new Sampler(lm, tokenizer.endOfText())) {
+                sampler.generate(List.of(ids), settings, generated -> stop.indexIn(tokenizer.decode(generated)) >= 0,
+                        (Completion completion) -> text[0] = stop.cut(tokenizer.decode(completion.tokens())));
+            }
             System.out.println(text[0]);
         }
         return 0;

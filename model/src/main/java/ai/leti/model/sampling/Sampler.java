@@ -14,21 +14,50 @@ import ai.leti.model.Decoder;
 import ai.leti.model.nn.GradMode;
 import ai.leti.model.nn.KvCache;
 import ai.leti.model.nn.Ops;
+import ai.leti.model.nn.Precision;
 
 /**
  * Batched generation. Prompts are left-padded so every row's next token sits in the last column; pads are
  * masked out of attention and positions count from each row's first real token. With the KV cache (the
  * default) a step feeds one token per row; rows that finished (EOS, a stop condition, the length limit) are
  * reported at once through the callback and the batch goes on until all are done.
+ * <p>
+ * The model's generation decoder (folded, for BF16 cast, weights: seconds at real sizes) is made on the first
+ * {@code generate} in each precision and reused by the next ones, so the model's weights must not change while a
+ * sampler is open; closing the sampler frees it.
  */
-public final class Sampler {
+public final class Sampler implements AutoCloseable {
 
     private final CausalLm model;
     private final int eosToken;
+    private NDManager decoderManager;
+    private Decoder decoder;
+    private Precision decoderPrecision;
 
     public Sampler(CausalLm model, int eosToken) {
         this.model = model;
         this.eosToken = eosToken;
+    }
+
+    /** The decoder for the current precision, made on first use and kept until the precision changes or close. */
+    private synchronized Decoder decoder() {
+        if (decoder == null || decoderPrecision != Precision.current()) {
+            close();
+            decoderManager = model.manager().newSubManager();
+            decoder = model.decoder(decoderManager);
+            decoderPrecision = Precision.current();
+        }
+        return decoder;
+    }
+
+    /** Frees the generation decoder's derived weights; the sampler makes them again if used once more. */
+    @Override
+    public synchronized void close() {
+        if (decoderManager != null) {
+            decoderManager.close();
+            decoderManager = null;
+            decoder = null;
+        }
     }
 
     /**
@@ -73,7 +102,7 @@ public final class Sampler {
         int remaining = batch;
         try (NDManager manager = model.manager().newSubManager();
              KvCache cache = settings.useCache() ? model.newCache(manager, batch, total) : null) {
-            Decoder decoder = model.decoder(manager);
+            Decoder decoder = decoder();
             for (int step = 0; step < settings.maxNewTokens() && remaining > 0; step++) {
                 int filled = promptLength + step;
                 float[] logits;

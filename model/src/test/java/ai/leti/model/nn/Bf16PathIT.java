@@ -229,10 +229,10 @@ class Bf16PathIT {
     }
 
     @Test
-    void samplingInBf16FinishesEveryRowAndWithoutACacheFallsBackToFloat32() {
+    void samplingInBf16FinishesEveryRowFallsBackToFloat32WithoutACacheAndReusesItsDecoder() {
         try (CausalLm model = Models.random(TinyModels.llama(), Device.cpu(), DataType.FLOAT32, 5);
-             Precision.Scope bf16 = Precision.use(Precision.BF16)) {
-            Sampler sampler = new Sampler(model, -1);
+             Precision.Scope bf16 = Precision.use(Precision.BF16);
+             Sampler sampler = new Sampler(model, -1)) {
             List<int[]> prompts = List.of(new int[] {3, 4, 5}, new int[] {7}, new int[] {9, 10, 11, 12, 13});
             for (boolean cache : new boolean[] {true, false}) {
                 List<Completion> done = new ArrayList<>();
@@ -242,6 +242,21 @@ class Bf16PathIT {
                     assertThat(java.util.Arrays.stream(completion.tokens()).allMatch(token -> token >= 0 && token < TinyModels.VOCAB)).isTrue();
                 });
             }
+            // the sampler keeps its decoder between calls: the same seed gives the same completions as a fresh one
+            SamplingSettings settings = new SamplingSettings(1.0, 0.95, 10, 4, true);
+            List<List<Integer>> again = new ArrayList<>();
+            List<List<Integer>> fresh = new ArrayList<>();
+            sampler.generate(prompts, settings, null, completion -> again.add(boxed(completion)));
+            try (Sampler other = new Sampler(model, -1)) {
+                other.generate(prompts, settings, null, completion -> fresh.add(boxed(completion)));
+            }
+            assertThat(again).isEqualTo(fresh);
         }
+    }
+
+    private static List<Integer> boxed(Completion completion) {
+        List<Integer> tokens = new ArrayList<>(List.of(completion.index()));
+        java.util.Arrays.stream(completion.tokens()).forEach(tokens::add);
+        return tokens;
     }
 }
