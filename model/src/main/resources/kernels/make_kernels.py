@@ -129,7 +129,7 @@ def attend_cached(out: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor, keys:
 
 class LlamaDecodeBf16(torch.nn.Module):
     """Llama's whole forward pass for generation in one call, on the folded weights of the Java LlamaDecoder cast to
-    bfloat16 once per generation: per layer [q/k/v/rotated-q/rotated-k projection with the input norm and 1/sqrt(d)
+    bfloat16 once per sampler: per layer [q/k/v/rotated-q/rotated-k projection with the input norm and 1/sqrt(d)
     folded in, its bias (empty where none), o_proj, gate_up with the post-attention norm folded in, down_proj], then
     the head with the final norm folded in. The embedding and the rotary tables stay float32; so do the residual
     stream, the norms, the softmax and the KV cache (float32 [b, kv_heads, capacity, d] per layer, written in place

@@ -4,9 +4,9 @@ import ai.djl.ndarray.NDArray;
 import ai.leti.model.nn.KvCache;
 
 /**
- * A model's forward pass for generation. A family may derive weights for it once per generation (folded,
+ * A model's forward pass for generation. A family may derive weights for it once (folded,
  * fused, pre-scaled): cheaper per token, and valid only while the model's weights do not change, which is
- * why a decoder lives no longer than one {@code generate} call.
+ * why a decoder lives no longer than the {@code Sampler} that made it.
  */
 @FunctionalInterface
 public interface Decoder {

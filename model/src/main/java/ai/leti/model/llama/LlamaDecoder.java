@@ -13,7 +13,7 @@ import ai.leti.model.nn.Ops;
 import ai.leti.model.nn.TransformerWeights;
 
 /**
- * Llama's forward pass for generation, on weights derived once per generation so each token costs fewer
+ * Llama's forward pass for generation, on weights derived once per decoder so each token costs fewer
  * operations (what decides sampling speed when every op carries a fixed overhead):
  * <ul>
  * <li>each RMSNorm's weight is folded into the projection that follows it ({@code (x*w) W^T = x (W*w)^T});</li>

@@ -6,7 +6,7 @@ import ai.djl.pytorch.jni.IValue;
 import ai.leti.model.Decoder;
 
 /**
- * Generation on the BF16 path: a family's folded weights cast to bfloat16 once per generation, and each forward pass
+ * Generation on the BF16 path: a family's folded weights cast to bfloat16 once per decoder, and each forward pass
  * (prompt or token) one call of the family's decode kernel ({@link Bf16Kernels#decode}), so a generated token pays one
  * call's fixed cost instead of one per op. The matmuls run in bfloat16; the residual stream, norms, attention and the
  * KV cache stay float32. The folded float32 copy exists one part at a time; the bfloat16 copy (half the weights'
