@@ -73,6 +73,9 @@ class DeploymentFilesTest {
                 assertThat(object.getMetadata().getNamespace()).as(name).isEqualTo("leti");
             }
         }
+        // an unready executor (no live worker) must stay scraped, or the alert for it could never fire
+        assertThat(find(objects, io.fabric8.kubernetes.api.model.Service.class, "executor").getSpec()
+                .getPublishNotReadyAddresses()).as("executor Service publishes unready pods").isTrue();
         for (String service : List.of("generator", "executor", "trainer")) {
             Deployment deployment = find(objects, Deployment.class, service);
             PodSpec pod = deployment.getSpec().getTemplate().getSpec();
