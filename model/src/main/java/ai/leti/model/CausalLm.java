@@ -32,7 +32,12 @@ public interface CausalLm extends AutoCloseable {
      * {@link #forward}'s last position. Use it only while the weights stay unchanged.
      */
     default Decoder decoder(NDManager manager) {
-        return (tokens, positions, bias, cache) -> forward(tokens, positions, bias, cache).get(":, -1, :");
+        return lastPosition(this);
+    }
+
+    /** {@code model}'s plain forward pass as a {@link Decoder}: all positions computed, the last one returned. */
+    static Decoder lastPosition(CausalLm model) {
+        return (tokens, positions, bias, cache) -> model.forward(tokens, positions, bias, cache).get(":, -1, :");
     }
 
     /** Every trainable weight by name (fused weights under their own names), in a stable order. */

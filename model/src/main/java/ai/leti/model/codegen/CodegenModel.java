@@ -8,6 +8,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.leti.model.CausalLm;
 import ai.leti.model.Decoder;
 import ai.leti.model.ModelConfig;
 import ai.leti.model.nn.Bf16Decoder;
@@ -174,7 +175,7 @@ public final class CodegenModel extends WeightedModel {
      */
     @Override
     public Decoder decoder(NDManager manager) {
-        Decoder plain = (tokens, positions, bias, cache) -> forward(tokens, positions, bias, cache).get(":, -1, :");
+        Decoder plain = CausalLm.lastPosition(this);
         if (Precision.current() != Precision.BF16) {
             return plain;
         }
