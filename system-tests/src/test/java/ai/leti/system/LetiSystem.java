@@ -83,9 +83,11 @@ final class LetiSystem implements AutoCloseable {
         system.arguments.put(EXECUTOR, new String[] {brokers, "--server.port=" + system.executorPort,
             "--leti.executor.partitions=2"});
         system.arguments.put(TRAINER, new String[] {brokers, "--server.port=" + system.trainerPort,
-            "--leti.trainer.store=" + work.resolve("store"), "--leti.trainer.public-url=http://127.0.0.1:" + system.trainerPort});
+            "--leti.trainer.store=" + work.resolve("store"), "--leti.trainer.data-roots=" + work,
+            "--leti.trainer.public-url=http://127.0.0.1:" + system.trainerPort});
         system.arguments.put(GENERATOR, new String[] {brokers, "--server.port=" + system.generatorPort,
-            "--leti.generator.state=" + work.resolve("generator"), "--leti.generator.wait-timeout=5m",
+            "--leti.generator.state=" + work.resolve("generator"), "--leti.generator.data-roots=" + work,
+            "--leti.generator.wait-timeout=5m",
             "--leti.generator.api-token=" + system.token});
         for (String service : system.arguments.keySet()) {
             system.start(service);
@@ -241,8 +243,8 @@ final class LetiSystem implements AutoCloseable {
     }
 
     String get(int port, String path) throws Exception {
-        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(),
-                HttpResponse.BodyHandlers.ofString()).body();
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .header("Authorization", "Bearer " + token).build(), HttpResponse.BodyHandlers.ofString()).body();
     }
 
     static int freePort() {

@@ -97,6 +97,7 @@ class TrainerIT {
                 "--spring.kafka.bootstrap-servers=" + brokers,
                 "--server.port=" + port,
                 "--leti.trainer.store=" + dir.resolve("store"),
+                "--leti.trainer.data-roots=" + dir,
                 "--leti.trainer.public-url=http://127.0.0.1:" + port);
     }
 
@@ -184,7 +185,8 @@ class TrainerIT {
     /**
      * Plans no trainer may train are refused as they arrive, with the reason, before any of their samples: a
      * regularization corpus that is a task file, one holding a reference solution of the run's tasks, none at all,
-     * and a checkpoint to continue from that the store does not have.
+     * a checkpoint to continue from that the store does not have, and a corpus or a base model outside the
+     * trainer's data roots and store (refused without reading them, and without quoting them).
      */
     @Test
     void refusesPlansItCannotTrainAndSaysWhy() throws Exception {
@@ -204,12 +206,24 @@ class TrainerIT {
             send(producer, Topics.ITERATIONS, "leaky", plan("leaky", 1, 0, null, 1, 1, leaky.toString(), excluded));
             send(producer, Topics.ITERATIONS, "none", plan("none", 1, 0, null, 1, 1, null, excluded));
             send(producer, Topics.ITERATIONS, "lost", plan("lost", 4, 3, "0".repeat(64), 1, 0, null, excluded));
+            send(producer, Topics.ITERATIONS, "outside", plan("outside", 1, 0, null, 1, 1, "/etc/passwd", excluded));
+            send(producer, Topics.ITERATIONS, "climbs", plan("climbs", 1, 0, null, 1, 1, dir + "/../../etc", excluded));
+            IterationPlan foreignBase = plan("foreign-base", 1, 0, null, 1, 0, null, excluded);
+            send(producer, Topics.ITERATIONS, "foreign-base", new IterationPlan(foreignBase.runId(), 1, foreignBase.mode(),
+                    "/proc/self", 0, null, SAMPLES, 1, 4, 1e-3, 0, null, 16, excluded, 16, IterationPlan.GENERATION,
+                    IterationPlan.EXECUTED));
             assertThat(awaitAnnouncement(consumer, "task-file", 1).error()).contains("is a task file", "\"task_id\"");
             assertThat(awaitAnnouncement(consumer, "leaky", 1).error())
                     .contains("contains 1 reference solution(s) of the run's task or evaluation files", "ground truth");
             assertThat(awaitAnnouncement(consumer, "none", 1).error()).contains("names no regularization corpus");
             assertThat(awaitAnnouncement(consumer, "lost", 4).error())
                     .contains("sampled from iteration 3's checkpoint", "break the run's lineage");
+            assertThat(awaitAnnouncement(consumer, "outside", 1).error())
+                    .contains("/etc/passwd is outside the directories this service reads", dir.toString())
+                    .doesNotContain("root:");
+            assertThat(awaitAnnouncement(consumer, "climbs", 1).error()).contains("is outside the directories");
+            assertThat(awaitAnnouncement(consumer, "foreign-base", 1).error())
+                    .contains("the base model /proc/self is outside the directories this service reads");
         }
     }
 

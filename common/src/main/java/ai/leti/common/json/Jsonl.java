@@ -42,8 +42,7 @@ public final class Jsonl {
                 try {
                     node = MAPPER.readTree(text);
                 } catch (JacksonException e) {
-                    throw new IllegalArgumentException(file + ":" + number + ": not valid JSON: "
-                            + e.getOriginalMessage(), e);
+                    throw new IllegalArgumentException(file + ":" + number + ": not valid JSON (" + where(e) + ")", e);
                 }
                 if (!node.isObject()) {
                     throw new IllegalArgumentException(file + ":" + number + ": expected a JSON object");
@@ -54,6 +53,15 @@ public final class Jsonl {
             throw new UncheckedIOException("cannot read " + file, e);
         }
         return lines;
+    }
+
+    /**
+     * Where a parse failed, as {@code line L, column C}: what an error may say of a file it could not read. Jackson's
+     * own message quotes the text it choked on, which for a file a request named could be anything (a secret).
+     */
+    public static String where(JacksonException e) {
+        return e.getLocation() == null ? "position unknown"
+                : "line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr();
     }
 
     /** Writes one JSON line per value, replacing the file. */

@@ -18,6 +18,9 @@ import ai.leti.model.nn.Precision;
  * {@code leti.generator.*}.
  *
  * @param state          where fetched checkpoints live
+ * @param dataRoots      the directories whose files a run may name (its model, task and evaluation files), besides
+ *                       {@code state}; anything else is refused with 400. {@code LETI_GENERATOR_DATA_ROOTS}, comma
+ *                       separated; default {@code /data} (the images' data volume)
  * @param device         DJL device: {@code cpu} or {@code gpu}
  * @param samplingBatch  prompts sampled together
  * @param stop           stop sequences that end a completion (the rest of a program is not the model's to write)
@@ -34,6 +37,7 @@ import ai.leti.model.nn.Precision;
 @ConfigurationProperties("leti.generator")
 public record GeneratorProperties(
         @NotNull Path state,
+        @NotNull @DefaultValue("/data") List<Path> dataRoots,
         @NotBlank @DefaultValue("cpu") String device,
         @Min(1) @DefaultValue("64") int samplingBatch,
         @DefaultValue({"\nassert", "\n\"\"\"", "\nif __name__", "\nprint("}) List<String> stop,
@@ -44,7 +48,7 @@ public record GeneratorProperties(
 
     @Override
     public String toString() { // the token stays out of logs and actuator output
-        return "GeneratorProperties[state=" + state + ", device=" + device + ", samplingBatch=" + samplingBatch
+        return "GeneratorProperties[state=" + state + ", dataRoots=" + dataRoots + ", device=" + device + ", samplingBatch=" + samplingBatch
                 + ", waitTimeout=" + waitTimeout + ", apiToken=" + (apiToken == null || apiToken.isBlank() ? "(generated)" : "****")
                 + ", maxRequestBytes=" + maxRequestBytes + ", precision=" + precision + "]";
     }

@@ -10,14 +10,14 @@ import java.time.Duration;
 import ai.leti.common.json.Jsonl;
 import ai.leti.generator.run.RunStatus;
 
-/** The generator's REST API as the demo uses it: create and start a run, then read its status. */
+/** The generator's REST API as the demo uses it: create and start a run, then read its status (each with the token). */
 final class RunClient {
 
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
     private final URI base;
     private final String token;
 
-    /** @param token the generator's API token (its mutating endpoints need it) */
+    /** @param token the generator's API token (every runs endpoint needs it) */
     RunClient(URI base, String token) {
         this.base = base;
         this.token = token;
@@ -34,7 +34,7 @@ final class RunClient {
     }
 
     RunStatus status(String id) throws IOException, InterruptedException {
-        return send(HttpRequest.newBuilder(base.resolve("/runs/" + id)).GET(), 200);
+        return send(HttpRequest.newBuilder(base.resolve("/runs/" + id)).header("Authorization", "Bearer " + token).GET(), 200);
     }
 
     private RunStatus send(HttpRequest.Builder request, int expected) throws IOException, InterruptedException {

@@ -17,9 +17,11 @@ import io.micrometer.core.instrument.Tags;
  * The generator's meters, named here only: {@code leti_generator_samples_total{purpose}},
  * {@code leti_generator_tokens_total}, {@code leti_generator_checkpoint_iteration},
  * {@code leti_generator_refused_checkpoints_total}, {@code leti_generator_candidates_in_flight} (sampled, no verdict
- * yet), and per feedback mode the last run's progress: {@code leti_generator_iteration{mode}},
- * {@code leti_generator_heldout_pass_at_1{mode,condition}}, {@code leti_generator_sample_pass_rate{mode}}, and for
- * event argument extraction {@code leti_generator_heldout_argument_f1{mode,condition,measure}}.
+ * yet), and each run's progress, labelled with its id and feedback mode so that runs never overwrite each other:
+ * {@code leti_generator_iteration{run,mode}}, {@code leti_generator_heldout_pass_at_1{run,mode,condition}},
+ * {@code leti_generator_sample_pass_rate{run,mode}}, {@code leti_generator_reward_token_likelihood{run,mode,measure}},
+ * and for event argument extraction {@code leti_generator_heldout_argument_f1{run,mode,condition,measure}}. A run's
+ * series stay until the generator restarts (runs are few: one at a time, each for hours).
  */
 @Component
 public class GeneratorMetrics {
@@ -56,27 +58,27 @@ public class GeneratorMetrics {
         }
     }
 
-    /** Held-out pass@1 of a run in this feedback mode, per condition ({@code good}, {@code bad}, {@code plain}). */
-    public void evaluation(String mode, int iteration, Map<String, Double> passAt1, Map<String, Map<String, Double>> scores) {
-        gauge(ITERATION, "Iteration of the last evaluation of the latest run in this feedback mode", Tags.of("mode", mode))
-                .set((double) iteration);
-        passAt1.forEach((condition, value) -> gauge(HELD_OUT_PASS_AT_1, "Held-out pass@1 of the latest run in this mode",
-                Tags.of("mode", mode, "condition", condition)).set(value));
+    /** Held-out pass@1 of a run, per condition ({@code good}, {@code bad}, {@code plain}). */
+    public void evaluation(String run, String mode, int iteration, Map<String, Double> passAt1,
+            Map<String, Map<String, Double>> scores) {
+        gauge(ITERATION, "Iteration of the run's last evaluation", Tags.of("run", run, "mode", mode)).set((double) iteration);
+        passAt1.forEach((condition, value) -> gauge(HELD_OUT_PASS_AT_1, "Held-out pass@1 of the run",
+                Tags.of("run", run, "mode", mode, "condition", condition)).set(value));
         scores.forEach((condition, measures) -> measures.forEach((measure, value) -> gauge(HELD_OUT_ARGUMENT_F1,
-                "Held-out argument F1 (event argument extraction) of the latest run in this mode",
-                Tags.of("mode", mode, "condition", condition, "measure", measure.replace("arg_", "").replace("_f1", "")))
-                .set(value)));
+                "Held-out argument F1 (event argument extraction) of the run", Tags.of("run", run, "mode", mode,
+                        "condition", condition, "measure", measure.replace("arg_", "").replace("_f1", ""))).set(value)));
     }
 
-    /** The reward token's likelihood probe after the last evaluation, in nats per program token, per measure. */
-    public void rewardTokenLikelihood(String mode, Map<String, Double> gaps) {
+    /** The reward token's likelihood probe after the run's last evaluation, in nats per program token, per measure. */
+    public void rewardTokenLikelihood(String run, String mode, Map<String, Double> gaps) {
         gaps.forEach((measure, value) -> gauge(REWARD_TOKEN_LIKELIHOOD,
-                "Reward-token likelihood probe (nats per program token) of the latest run in this mode",
-                Tags.of("mode", mode, "measure", measure)).set(value));
+                "Reward-token likelihood probe (nats per program token) of the run",
+                Tags.of("run", run, "mode", mode, "measure", measure)).set(value));
     }
 
-    public void samplePassRate(String mode, double rate) {
-        gauge(SAMPLE_PASS_RATE, "Fraction of the last iteration's sampled programs that passed", Tags.of("mode", mode)).set(rate);
+    public void samplePassRate(String run, String mode, double rate) {
+        gauge(SAMPLE_PASS_RATE, "Fraction of the run's last iteration's sampled programs that passed",
+                Tags.of("run", run, "mode", mode)).set(rate);
     }
 
     public void inFlight(long candidates) {

@@ -266,7 +266,7 @@ public final class LetiRun implements Runnable {
                             seconds(samplingEnded - iterationStarted), seconds(lastResult - firstPublished),
                             executionBusyMillis.sum() / 1000, announcement.trainSeconds(), executed,
                             executed == 0 ? 0 : passed.get() / (double) executed, announcement.loss(), announcement.steps()));
-                    metrics.samplePassRate(mode(), executed == 0 ? 0 : passed.get() / (double) executed);
+                    metrics.samplePassRate(id, mode(), executed == 0 ? 0 : passed.get() / (double) executed);
                 }
                 evaluateIfDue(model, next);
             }
@@ -491,8 +491,8 @@ public final class LetiRun implements Runnable {
         }
         Map<String, Double> likelihood = RewardTokenProbe.measure(model, probe, request.mode() == FeedbackMode.TEXTUAL);
         evaluations.add(new RunStatus.Evaluation(after, gradientSteps, passAt1, passAtK, categories, scores, likelihood));
-        metrics.rewardTokenLikelihood(mode(), likelihood);
-        metrics.evaluation(mode(), after, passAt1, scores);
+        metrics.rewardTokenLikelihood(id, mode(), likelihood);
+        metrics.evaluation(id, mode(), after, passAt1, scores);
         log.info("run {} after iteration {} ({} gradient steps): pass@1 {}{}; reward-token likelihood {}", id, after,
                 gradientSteps, passAt1, scores.isEmpty() ? "" : ", " + scores, likelihood);
     }

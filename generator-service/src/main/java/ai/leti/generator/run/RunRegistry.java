@@ -12,6 +12,8 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -19,6 +21,7 @@ import org.springframework.boot.context.event.ApplicationReadyEvent;
 import org.springframework.context.event.EventListener;
 import org.springframework.stereotype.Component;
 
+import ai.leti.common.files.ConfinedPaths;
 import ai.leti.common.messages.CheckpointAnnouncement;
 import ai.leti.common.messages.ExecutionResult;
 import ai.leti.common.messages.IterationPlan;
@@ -40,6 +43,9 @@ public class RunRegistry implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(RunRegistry.class);
 
+    /** {@code file:12: reason}: the line number of a task file's parse error. */
+    private static final Pattern LINE = Pattern.compile(":(\\d+):");
+
     private final Map<String, LetiRun> runs = new ConcurrentHashMap<>();
     private final ExecutorService threads = Executors.newCachedThreadPool(runnable -> {
         Thread thread = new Thread(runnable, "leti-run");
@@ -50,6 +56,7 @@ public class RunRegistry implements AutoCloseable {
     private final CheckpointFetcher fetcher;
     private final GeneratorProperties properties;
     private final GeneratorMetrics metrics;
+    private final ConfinedPaths readable;
 
     public RunRegistry(CandidateSink sink, CheckpointFetcher fetcher, GeneratorProperties properties,
             GeneratorMetrics metrics) {
@@ -57,6 +64,9 @@ public class RunRegistry implements AutoCloseable {
         this.fetcher = fetcher;
         this.properties = properties;
         this.metrics = metrics;
+        List<Path> roots = new ArrayList<>(properties.dataRoots());
+        roots.add(properties.state());
+        this.readable = new ConfinedPaths(roots);
         load();
     }
 
@@ -99,9 +109,12 @@ public class RunRegistry implements AutoCloseable {
                 : request.evaluationFile();
     }
 
-    /** Checks what the request points at, then registers the run; problems name the field. */
+    /**
+     * Checks what the request points at, then registers the run; problems name the field. Every path must lie under
+     * {@code leti.generator.data-roots} or the state directory, and no answer quotes a file's content.
+     */
     public LetiRun create(RunRequest request) {
-        Path model = Path.of(request.model());
+        Path model = confined("model", request.model());
         if (!Files.isRegularFile(model.resolve("config.json")) || !Files.isRegularFile(model.resolve("tokenizer.json"))) {
             throw new InvalidRunException("model", "no checkpoint directory (config.json, tokenizer.json) at " + model);
         }
@@ -146,8 +159,16 @@ public class RunRegistry implements AutoCloseable {
         return fingerprints;
     }
 
-    private static List<Task> tasks(String field, String file, String split) {
-        Path path = Path.of(file);
+    private Path confined(String field, String path) {
+        try {
+            return readable.check(field, path);
+        } catch (ConfinedPaths.OutsideRootsException e) {
+            throw new InvalidRunException(field, e.reason());
+        }
+    }
+
+    private List<Task> tasks(String field, String file, String split) {
+        Path path = confined(field, file);
         if (!Files.isRegularFile(path)) {
             throw new InvalidRunException(field, "no task file at " + file);
         }
@@ -156,7 +177,11 @@ public class RunRegistry implements AutoCloseable {
             tasks = split.equals("all") ? new ArrayList<>(TaskFiles.read(path).values())
                     : TaskFiles.read(path, MbppSplit.valueOf(split.toUpperCase(java.util.Locale.ROOT)));
         } catch (RuntimeException e) {
-            throw new InvalidRunException(field, e.getMessage());
+            // The reason can quote the file (a task id, a value): it goes to the log, the answer says where only.
+            log.warn("{} {} is not a task file: {}", field, file, e.getMessage());
+            Matcher line = LINE.matcher(String.valueOf(e.getMessage()));
+            throw new InvalidRunException(field, file + (line.find() ? " line " + line.group(1) : "")
+                    + " is not a task file of MBPP's or HumanEval's format; the generator's log has the reason");
         }
         if (tasks.isEmpty()) {
             throw new InvalidRunException(field, "split " + split + " of " + file + " holds no tasks");

@@ -104,11 +104,11 @@ class RunControllerTest {
         mvc.perform(post("/runs/second/start").header("Authorization", BEARER)).andExpect(status().isConflict())
                 .andExpect(jsonPath("$.detail", Matchers.containsString("run first holds the model")));
         given(runs.find("nope")).willReturn(Optional.empty());
-        mvc.perform(get("/runs/nope")).andExpect(status().isNotFound());
+        mvc.perform(get("/runs/nope").header("Authorization", BEARER)).andExpect(status().isNotFound());
     }
 
     @Test
-    void mutatingRequestsNeedTheBearerTokenAndReadingDoesNot() throws Exception {
+    void everyRequestButReadsOfTheActuatorAndTheApiDocumentNeedsTheBearerToken() throws Exception {
         for (String authorization : new String[] {null, "", "Bearer", "Bearer wrong-token-0123456789abcdef", "Basic "
                 + TOKEN, "bearer " + TOKEN + "x"}) {
             var request = post("/runs/any/stop");
@@ -122,8 +122,16 @@ class RunControllerTest {
         for (String path : new String[] {"//runs", "/runs/", "/runs;x=1", "/RUNS", "/actuator/shutdown"}) {
             mvc.perform(post(path).contentType(MediaType.APPLICATION_JSON).content(VALID)).andExpect(status().isUnauthorized());
         }
+        for (String path : new String[] {"/runs", "/runs/x", "//runs", "/runs;x=1", "/actuator/../runs",
+                "/actuator/%2e%2e/runs", "/actuator;x=1/../runs", "/v3/api-docs/../../runs", "/anything"}) {
+            mvc.perform(get(java.net.URI.create(path))) // as sent, not encoded again
+                    .andExpect(result -> assertThat(result.getResponse().getStatus()).as(path).isEqualTo(401));
+        }
+        for (String path : new String[] {"/actuator/health", "/actuator/prometheus", "/v3/api-docs"}) {
+            mvc.perform(get(path)).andExpect(result -> assertThat(result.getResponse().getStatus()).as(path).isNotEqualTo(401));
+        }
         given(runs.find("nope")).willReturn(Optional.empty());
-        mvc.perform(get("/runs/nope")).andExpect(status().isNotFound());
+        mvc.perform(get("/runs/nope").header("Authorization", BEARER)).andExpect(status().isNotFound());
         given(runs.find("x")).willReturn(Optional.empty());
         mvc.perform(post("/runs/x/stop").header("Authorization", "bearer " + TOKEN)).andExpect(status().isNotFound());
     }

@@ -106,7 +106,7 @@ public final class Gpt2Vocabulary {
         } catch (IOException e) {
             throw new WeightsException("cannot read " + file + ": " + e.getMessage(), e);
         } catch (tools.jackson.core.JacksonException e) {
-            throw new WeightsException(file + ": not JSON: " + e.getOriginalMessage(), e);
+            throw new WeightsException(file + ": not JSON (" + Jsonl.where(e) + ")", e);
         }
         if (!json.isObject() || json.isEmpty()) {
             throw new WeightsException(file + ": expected an object of token ids, as GPT-2's encoder.json");

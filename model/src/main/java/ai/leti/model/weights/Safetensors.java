@@ -81,7 +81,7 @@ public final class Safetensors implements AutoCloseable {
             try {
                 header = Jsonl.MAPPER.readTree(new String(headerBytes.array(), StandardCharsets.UTF_8));
             } catch (JacksonException e) {
-                throw new WeightsException(file + ": header is not valid JSON: " + e.getOriginalMessage(), e);
+                throw new WeightsException(file + ": header is not valid JSON (" + Jsonl.where(e) + ")", e);
             }
             long dataStart = 8 + headerLength;
             Map<String, Entry> entries = new LinkedHashMap<>();

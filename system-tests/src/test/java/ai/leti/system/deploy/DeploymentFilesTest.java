@@ -120,7 +120,10 @@ class DeploymentFilesTest {
                 .map(GenericKubernetesResource.class::cast).findFirst().orElseThrow();
         Map<String, Object> spec = scaler.get("spec");
         assertThat(scaler.<String>get("spec", "scaleTargetRef", "name")).isEqualTo("executor");
-        assertThat(spec.get("triggers").toString()).contains("type=kafka", "leti-executor", "leti.candidates");
+        assertThat(spec.get("triggers").toString()).contains("type=kafka", "leti-executor", "leti.candidates",
+                "bootstrapServers=kafka.leti.svc:9092");
+        // KEDA's HPA owns the executors' count: a count in the Deployment would reset it on every apply
+        assertThat(find(objects, Deployment.class, "executor").getSpec().getReplicas()).as("executor replicas").isNull();
 
         // the gpu overlay runs both DJL services on a GPU, with their GPU images (Dockerfiles' MAVEN_PROFILE=gpu)
         for (String service : List.of("trainer", "generator")) {
@@ -275,6 +278,44 @@ class DeploymentFilesTest {
         String output = new String(process.getInputStream().readAllBytes());
         assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
         assertThat(process.exitValue()).as(String.join(" ", command) + "\n" + output).isZero();
+    }
+
+    /**
+     * An overlay of one's own in another namespace, with the {@code replacements} block the overlays carry (as
+     * k8s/README.md says to copy it): every object, the KEDA trigger's broker address and the broker's advertised
+     * address follow the namespace; nothing names {@code leti} as a namespace any more.
+     */
+    @Test
+    void anotherNamespaceMovesEveryAddressWithIt() throws Exception {
+        String local = Files.readString(ROOT.resolve("k8s/overlays/local/kustomization.yaml"));
+        String replacements = local.substring(local.indexOf("\nreplacements:"));
+        Path overlay = Files.createDirectories(scratch.resolve("research"));
+        Files.writeString(overlay.resolve("kustomization.yaml"), String.join("\n",
+                "apiVersion: kustomize.config.k8s.io/v1beta1", "kind: Kustomization", "namespace: research", "resources:",
+                "  - " + overlay.relativize(ROOT.resolve("k8s/overlays/local"))) + "\n" + replacements);
+        List<HasMetadata> objects = render(overlay);
+        for (HasMetadata object : objects) {
+            String name = object.getKind() + "/" + object.getMetadata().getName();
+            assertThat(object.getKind().equals("Namespace") ? object.getMetadata().getName()
+                    : object.getMetadata().getNamespace()).as(name).isEqualTo("research");
+        }
+        GenericKubernetesResource scaler = objects.stream().filter(o -> o.getKind().equals("ScaledObject"))
+                .map(GenericKubernetesResource.class::cast).findFirst().orElseThrow();
+        assertThat(scaler.get("spec").toString()).contains("bootstrapServers=kafka.research.svc:9092");
+        List<EnvVar> env = find(objects, StatefulSet.class, "kafka").getSpec().getTemplate().getSpec().getContainers()
+                .get(0).getEnv();
+        assertThat(env).anySatisfy(variable -> {
+            assertThat(variable.getName()).isEqualTo("POD_NAMESPACE");
+            assertThat(variable.getValueFrom().getFieldRef().getFieldPath()).isEqualTo("metadata.namespace");
+        });
+        assertThat(env.stream().map(EnvVar::getName).toList()).as("defined before it is used")
+                .containsSubsequence("POD_NAMESPACE", "KAFKA_ADVERTISED_LISTENERS");
+        assertThat(env).filteredOn(variable -> variable.getName().equals("KAFKA_ADVERTISED_LISTENERS")).singleElement()
+                .extracting(EnvVar::getValue).asString().contains(".kafka-headless.$(POD_NAMESPACE).svc");
+        for (HasMetadata object : objects) {
+            assertThat(KUBERNETES.asYaml(object)).as(object.getKind() + "/" + object.getMetadata().getName())
+                    .doesNotContain(".leti.svc");
+        }
     }
 
     /** {@code kubectl kustomize} (offline); each rendered document parsed by fabric8 into its type. */

@@ -21,6 +21,7 @@ import org.springframework.stereotype.Component;
 
 import ai.djl.Device;
 import ai.djl.ndarray.types.DataType;
+import ai.leti.common.files.ConfinedPaths;
 import ai.leti.common.leti.FeedbackMode;
 import ai.leti.common.leti.LetiFormat;
 import ai.leti.common.messages.ErrorCategory;
@@ -202,13 +203,25 @@ public class LetiFineTuner {
         }
         String key = plan.runId() + "\n" + plan.regularizationCorpus();
         if (!key.equals(corpusKey)) {
-            corpus = RegularizationCorpus.read(plan.regularizationCorpus(), Set.copyOf(plan.excludedPrograms()));
+            String spec = plan.regularizationCorpus();
+            if (spec != null && !spec.isBlank() && !IterationPlan.STANDARD_LIBRARY.equals(spec)) {
+                readable(spec);
+            }
+            corpus = RegularizationCorpus.read(spec, Set.copyOf(plan.excludedPrograms()));
             corpusKey = key;
             blocks = null;
             log.info("run {}: regularization corpus {}, checked against {} reference solutions of its tasks",
                     plan.runId(), corpus, plan.excludedPrograms().size());
         }
         return corpus;
+    }
+
+    private void readable(String corpus) {
+        try {
+            properties.readable().check("regularizationCorpus", corpus);
+        } catch (ConfinedPaths.OutsideRootsException e) {
+            throw new PlanRefused("regularization corpus " + e.reason());
+        }
     }
 
     private synchronized List<int[]> regularization(IterationPlan plan, LetiTokenizer tokenizer) {

@@ -64,12 +64,12 @@ public final class RegularizationCorpus {
             throw new PlanRefused("regularization corpus " + spec + " holds no Python source");
         }
         ProgramFingerprints.Finder solutions = ProgramFingerprints.finder(excludedPrograms);
-        for (String document : documents) {
-            Set<String> shared = solutions.foundIn(document);
-            if (!shared.isEmpty()) {
+        for (int i = 0; i < documents.size(); i++) {
+            Set<String> shared = solutions.foundIn(documents.get(i));
+            if (!shared.isEmpty()) { // where, never what: a refusal quotes no file
                 throw new PlanRefused("regularization corpus " + spec + " contains " + shared.size()
-                        + " reference solution(s) of the run's task or evaluation files (the first in a document that"
-                        + " begins " + quote(document) + "): training on it would train on ground truth");
+                        + " reference solution(s) of the run's task or evaluation files (the first in document " + (i + 1)
+                        + " of " + documents.size() + " in reading order): training on it would train on ground truth");
             }
         }
         return new RegularizationCorpus(spec, documents);
@@ -173,10 +173,6 @@ public final class RegularizationCorpus {
         return documents;
     }
 
-    private static String quote(String document) {
-        String start = document.strip().lines().findFirst().orElse("");
-        return "\"" + (start.length() > 60 ? start.substring(0, 60) + "..." : start) + "\"";
-    }
 
     @Override
     public String toString() {

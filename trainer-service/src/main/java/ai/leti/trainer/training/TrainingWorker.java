@@ -13,6 +13,7 @@ import org.slf4j.LoggerFactory;
 import org.springframework.kafka.core.KafkaTemplate;
 import org.springframework.stereotype.Component;
 
+import ai.leti.common.files.ConfinedPaths;
 import ai.leti.common.json.Jsonl;
 import ai.leti.common.messages.CheckpointAnnouncement;
 import ai.leti.common.messages.IterationPlan;
@@ -130,7 +131,14 @@ public class TrainingWorker implements AutoCloseable {
             if (checkpoint == null || checkpoint.isBlank()) {
                 throw new PlanRefused("iteration " + plan.iteration() + "'s plan names no base model to start from");
             }
-            Path path = checkpoint.startsWith("file:") ? Path.of(URI.create(checkpoint)) : Path.of(checkpoint);
+            Path path;
+            try {
+                path = properties.readable().check("checkpoint", checkpoint.startsWith("file:")
+                        ? Path.of(URI.create(checkpoint)).toString() : checkpoint);
+            } catch (ConfinedPaths.OutsideRootsException | IllegalArgumentException e) {
+                throw new PlanRefused("the base model " + (e instanceof ConfinedPaths.OutsideRootsException outside
+                        ? outside.reason() : checkpoint + " is not a valid path or file: URI"));
+            }
             if (!Files.isDirectory(path)) {
                 throw new PlanRefused("the base model " + path + " is not a directory on the trainer (a shared volume"
                         + " in Kubernetes)");
