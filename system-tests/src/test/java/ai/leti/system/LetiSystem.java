@@ -143,6 +143,19 @@ final class LetiSystem implements AutoCloseable {
         running.put(service, process);
     }
 
+    /** Runs a command-line tool packaged in a service's jar (its {@code loader.main}) to its end; returns its output. */
+    String tool(String service, String mainClass, String... args) throws Exception {
+        Path jar = ROOT.resolve(service).resolve("target").resolve(service + "-0.1.0-SNAPSHOT.jar");
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Dloader.main=" + mainClass, "-cp", jar.toString(), "org.springframework.boot.loader.launch.PropertiesLauncher"));
+        command.addAll(List.of(args));
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(process.waitFor(5, TimeUnit.MINUTES)).as(String.join(" ", command)).isTrue();
+        assertThat(process.exitValue()).as(String.join(" ", command) + "\n" + output).isZero();
+        return output;
+    }
+
     /** kill -9, then the same command again. */
     void killAndRestart(String service) throws Exception {
         running.get(service).destroyForcibly().waitFor();

@@ -1,10 +1,14 @@
 package ai.leti.generator.api;
 
+import java.io.IOException;
 import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 
 import jakarta.validation.Valid;
 
+import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
@@ -56,6 +60,15 @@ class RunController {
         return runs.find(id).orElseThrow(() -> new RunRegistry.UnknownRunException(id)).status();
     }
 
+    @Operation(summary = "A run's history as JSON lines: each finished iteration and each evaluation (what reports draw)")
+    @GetMapping(value = "/{id}/history", produces = "application/x-ndjson")
+    ResponseEntity<byte[]> history(@PathVariable String id) throws IOException {
+        Path file = runs.find(id).orElseThrow(() -> new RunRegistry.UnknownRunException(id)).historyFile();
+        byte[] body = Files.exists(file) ? Files.readAllBytes(file) : new byte[0];
+        return ResponseEntity.ok().contentType(MediaType.parseMediaType("application/x-ndjson")).body(body);
+    }
+
+    @Operation(summary = "Every run this generator knows")
     @GetMapping
     List<RunStatus> all() {
         return runs.all().stream().map(LetiRun::status).toList();

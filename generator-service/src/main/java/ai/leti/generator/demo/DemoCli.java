@@ -11,6 +11,8 @@ import java.util.concurrent.Callable;
 
 import ai.leti.common.json.Jsonl;
 import ai.leti.common.messages.IterationPlan;
+import ai.leti.generator.report.RunReport;
+import ai.leti.generator.run.RunHistory;
 import ai.leti.generator.run.RunStatus;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -104,7 +106,7 @@ public final class DemoCli implements Callable<Integer> {
         if (tasks == null || base == null) {
             throw new IllegalArgumentException("--tasks and --base are required (unless --report-only)");
         }
-        RunClient client = new RunClient(generator, token());
+        RunClient client = new RunClient(generator, RunClient.token(tokenFile));
         Map<String, RunStatus> finished = new LinkedHashMap<>();
         long started = System.nanoTime();
         for (String mode : plan.modes()) {
@@ -118,7 +120,9 @@ public final class DemoCli implements Callable<Integer> {
             if (!status.stage().equals("DONE")) {
                 throw new IllegalStateException("run " + id + " (" + mode + ") ended " + status.stage() + ": " + status.problem());
             }
-            finished.put(mode, status);
+            Path runReport = Files.createDirectories(out.resolve(mode));
+            Files.writeString(runReport.resolve(RunHistory.FILE), client.history(id));
+            finished.put(mode, fromHistory(status, runReport));
         }
         DemoReport report = new DemoReport(out, plan, finished, (System.nanoTime() - started) / 60e9);
         report.write();
@@ -126,13 +130,28 @@ public final class DemoCli implements Callable<Integer> {
         return 0;
     }
 
-    /** The report again, from the statuses a run directory kept. */
+    /**
+     * A finished run as the report draws it: its evaluations and iterations from the history file the generator
+     * kept (fetched into {@code directory}), where that run's own report is written too.
+     */
+    private RunStatus fromHistory(RunStatus status, Path directory) throws java.io.IOException {
+        RunHistory.Events events = RunHistory.read(directory.resolve(RunHistory.FILE));
+        new RunReport(status.id(), "", events).write(directory);
+        return new RunStatus(status.id(), status.stage(), status.iteration(), status.iterations(), status.sampled(),
+                status.executed(), status.passed(), status.checkpoint(),
+                events.evaluations().stream().map(RunHistory.Evaluation::evaluation).toList(),
+                events.iterations().stream().map(RunHistory.Iteration::stats).toList(), status.problem());
+    }
+
+    /** The report again, from the histories (or, before there were any, the statuses) a run directory kept. */
     private Integer rewriteReport(DemoPlan plan) throws Exception {
         Map<String, RunStatus> finished = new LinkedHashMap<>();
         for (String mode : plan.modes()) {
             Path saved = out.resolve(mode + "-status.json");
             if (Files.exists(saved)) {
-                finished.put(mode, Jsonl.MAPPER.readValue(Files.readString(saved), RunStatus.class));
+                RunStatus status = Jsonl.MAPPER.readValue(Files.readString(saved), RunStatus.class);
+                finished.put(mode, Files.exists(out.resolve(mode).resolve(RunHistory.FILE))
+                        ? fromHistory(status, out.resolve(mode)) : status);
             }
         }
         if (finished.isEmpty()) {
@@ -146,16 +165,6 @@ public final class DemoCli implements Callable<Integer> {
         return 0;
     }
 
-    private String token() throws java.io.IOException {
-        if (tokenFile != null) {
-            return Files.readString(tokenFile).strip();
-        }
-        String token = System.getenv("LETI_GENERATOR_API_TOKEN");
-        if (token == null || token.isBlank()) {
-            throw new IllegalArgumentException("the generator's API token: set LETI_GENERATOR_API_TOKEN or give --token-file");
-        }
-        return token.strip();
-    }
 
     /** Polls the run until it ends, printing each stage change and each evaluation as it lands. */
     private RunStatus follow(RunClient client, String id) throws Exception {

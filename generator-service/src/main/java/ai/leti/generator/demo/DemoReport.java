@@ -372,6 +372,10 @@ final class DemoReport {
         }
         for (Map.Entry<String, RunStatus> run : runs.entrySet()) {
             html.append("<h2>").append(escape(run.getKey())).append(" (run ").append(escape(run.getValue().id())).append(")</h2>");
+            if (Files.exists(out.resolve(run.getKey()).resolve("report.html"))) {
+                html.append("<p>This run's own report: <a href=\"").append(escape(run.getKey()))
+                        .append("/report.html\">").append(escape(run.getKey())).append("/report.html</a></p>");
+            }
             html.append("<table><tr><th>after iteration</th><th>gradient steps</th><th>pass@1 good</th><th>pass@1 bad</th>"
                     + "<th>pass@1 plain</th><th>pass@1 bad, empty feedback span</th><th>likelihood separation, nats"
                     + " (bad / empty span)</th><th>failures (headline condition)</th></tr>");

@@ -66,6 +66,9 @@ public final class LetiRun implements Runnable {
     private final Map<String, Boolean> trainingResults = new ConcurrentHashMap<>();
     private final List<RunStatus.Evaluation> evaluations = Collections.synchronizedList(new ArrayList<>());
     private final List<RunStatus.IterationStats> timeline = Collections.synchronizedList(new ArrayList<>());
+    private final RunHistory history;
+    /** Tokens generated for the current iteration's training samples: its sampling speed in the history. */
+    private final java.util.concurrent.atomic.AtomicLong sampledTokens = new java.util.concurrent.atomic.AtomicLong();
     private volatile long firstPublished;
     private volatile long lastResult;
     private final DoubleAdder executionBusyMillis = new DoubleAdder();
@@ -100,6 +103,7 @@ public final class LetiRun implements Runnable {
             GeneratorMetrics metrics) {
         this.id = id;
         this.request = request;
+        this.history = new RunHistory(properties.state().resolve(id));
         this.tasks = tasks;
         this.evaluationTasks = evaluationTasks;
         this.excludedPrograms = List.copyOf(excludedPrograms);
@@ -149,6 +153,11 @@ public final class LetiRun implements Runnable {
 
     public String id() {
         return id;
+    }
+
+    /** The run's history file (it may not exist before the first iteration or evaluation ends). */
+    public Path historyFile() {
+        return history.file();
     }
 
     public boolean active() {
@@ -207,6 +216,7 @@ public final class LetiRun implements Runnable {
                     return;
                 }
                 long iterationStarted = System.nanoTime();
+                sampledTokens.set(0);
                 long samplingEnded = iterationStarted;
                 boolean published = resumedPublished && next == iteration;
                 iteration = next;
@@ -262,10 +272,13 @@ public final class LetiRun implements Runnable {
                 gradientSteps += announcement.steps();
                 if (!published) { // an interrupted iteration's stage times mean nothing
                     long executed = trainingResults.size();
-                    timeline.add(new RunStatus.IterationStats(next, seconds(System.nanoTime() - iterationStarted),
-                            seconds(samplingEnded - iterationStarted), seconds(lastResult - firstPublished),
-                            executionBusyMillis.sum() / 1000, announcement.trainSeconds(), executed,
-                            executed == 0 ? 0 : passed.get() / (double) executed, announcement.loss(), announcement.steps()));
+                    RunStatus.IterationStats stats = new RunStatus.IterationStats(next,
+                            seconds(System.nanoTime() - iterationStarted), seconds(samplingEnded - iterationStarted),
+                            seconds(lastResult - firstPublished), executionBusyMillis.sum() / 1000,
+                            announcement.trainSeconds(), executed, executed == 0 ? 0 : passed.get() / (double) executed,
+                            announcement.loss(), announcement.steps());
+                    timeline.add(stats);
+                    history.iteration(stats, sampledTokens.get());
                     metrics.samplePassRate(id, mode(), executed == 0 ? 0 : passed.get() / (double) executed);
                 }
                 evaluateIfDue(model, next);
@@ -378,6 +391,9 @@ public final class LetiRun implements Runnable {
                                 Item item = chunk.get(completion.index());
                                 publish(purpose, item.task(), item.index(), stop.cut(model.tokenizer().decode(completion.tokens())));
                                 metrics.sample(purpose.name().toLowerCase(java.util.Locale.ROOT), completion.tokens().length);
+                                if (purpose == Purpose.TRAIN) {
+                                    sampledTokens.addAndGet(completion.tokens().length);
+                                }
                             });
                 }
             }
@@ -490,7 +506,10 @@ public final class LetiRun implements Runnable {
                     && result.purpose() == Purpose.EVAL_PLAIN && result.runId().equals(id)).toList()));
         }
         Map<String, Double> likelihood = RewardTokenProbe.measure(model, probe, request.mode() == FeedbackMode.TEXTUAL);
-        evaluations.add(new RunStatus.Evaluation(after, gradientSteps, passAt1, passAtK, categories, scores, likelihood));
+        RunStatus.Evaluation evaluation = new RunStatus.Evaluation(after, gradientSteps, passAt1, passAtK, categories, scores,
+                likelihood);
+        evaluations.add(evaluation);
+        history.evaluation(evaluation);
         metrics.rewardTokenLikelihood(id, mode(), likelihood);
         metrics.evaluation(id, mode(), after, passAt1, scores);
         log.info("run {} after iteration {} ({} gradient steps): pass@1 {}{}; reward-token likelihood {}", id, after,
