@@ -873,14 +873,20 @@ class Launcher:
         filters = {}  # compiled once per set of protected pids (they change only when a test process is renewed)
         gc.freeze()
         children = {}  # pidfd -> (sequence, pid)
+        polled = {}  # pid -> sequence, where the kernel has no pidfd_open (gVisor): reaped by polling every 10 ms
         sequence = 0
         while True:
-            ready, _, _ = select.select([sock.fileno()] + list(children), [], [])
+            ready, _, _ = select.select([sock.fileno()] + list(children), [], [], 0.01 if polled else None)
             for fd in ready:
                 if fd in children:
                     number, pid = children.pop(fd)
                     os.close(fd)
                     _, status = os.waitpid(pid, 0)
+                    sock.sendall(_dumps({"seq": number, "status": status}).encode() + b"\n")
+            for pid, number in list(polled.items()):
+                done, status = os.waitpid(pid, os.WNOHANG)
+                if done == pid:
+                    del polled[pid]
                     sock.sendall(_dumps({"seq": number, "status": status}).encode() + b"\n")
             if sock.fileno() not in ready:
                 continue
@@ -905,7 +911,12 @@ class Launcher:
             for fd in fds:
                 os.close(fd)
             del request
-            children[os.pidfd_open(pid)] = (sequence, pid)
+            try:
+                children[os.pidfd_open(pid)] = (sequence, pid)
+            except OSError as error:  # ENOSYS: gVisor implements no pidfd_open
+                if error.errno != errno.ENOSYS:
+                    raise
+                polled[pid] = sequence
             sock.sendall(_dumps({"seq": sequence, "pid": pid}).encode() + b"\n")
 
     @staticmethod

@@ -83,6 +83,17 @@ final class DockerWorkers implements AutoCloseable {
         return List.of("python3", "-I", "-S", "-B", "-c", script, serverConfig(settings, index));
     }
 
+    /**
+     * Host threads gVisor's own kernel (the Sentry and its gofer) runs a container with: they count against the
+     * container's pids limit, which gVisor panics on reaching. The programs' processes are not host processes there;
+     * their limit is the RLIMIT_NPROC the server sets, which gVisor enforces itself.
+     */
+    static final int GVISOR_THREADS = 256;
+
+    static boolean gvisor(SandboxSettings settings) {
+        return settings.dockerRuntime() != null && settings.dockerRuntime().startsWith("runsc");
+    }
+
     /** The container's limits and isolation. */
     static HostConfig hostConfig(SandboxSettings settings) {
         HostConfig host = HostConfig.newHostConfig()
@@ -96,7 +107,8 @@ final class DockerWorkers implements AutoCloseable {
                 // the programs' own address-space limit plus the server's, launcher's and test process's
                 .withMemory(settings.memoryBytes() + SandboxPool.WORKER_OVERHEAD_BYTES)
                 .withMemorySwap(settings.memoryBytes() + SandboxPool.WORKER_OVERHEAD_BYTES)
-                .withPidsLimit((long) settings.maxProcesses() + SandboxPool.WORKER_OVERHEAD_PROCESSES)
+                .withPidsLimit((long) settings.maxProcesses() + SandboxPool.WORKER_OVERHEAD_PROCESSES
+                        + (gvisor(settings) ? GVISOR_THREADS : 0))
                 .withCapDrop(Capability.ALL)
                 .withCapAdd(WorkerCommand.SERVER_CAPABILITIES.stream()
                         .map(name -> Capability.valueOf(name.substring("CAP_".length()))).toArray(Capability[]::new))

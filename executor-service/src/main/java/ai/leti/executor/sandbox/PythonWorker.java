@@ -141,9 +141,16 @@ final class PythonWorker implements AutoCloseable {
             }
             return response;
         } catch (JacksonException e) {
-            restart("it wrote an unreadable answer");
+            // what it wrote goes to the log (cut short, control characters escaped), never into a verdict
+            restart("it wrote an unreadable answer: " + printable(line.length() > 160 ? line.substring(0, 160) + "..." : line));
             return WorkerResponse.sandboxFailure(id, "unreadable sandbox answer");
         }
+    }
+
+    private static String printable(String text) {
+        StringBuilder out = new StringBuilder();
+        text.codePoints().forEach(c -> out.append(Character.isISOControl(c) ? String.format("\\x%02x", c) : Character.toString(c)));
+        return out.toString();
     }
 
     boolean isAlive() {

@@ -7,6 +7,7 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 import org.junit.jupiter.api.Test;
@@ -50,17 +51,52 @@ class HostileSuiteIT {
                 .withDocker(LocalDockerEngine.sandboxImage().get(), ""));
     }
 
+    /**
+     * What gVisor (Debian's runsc 20221219, ptrace platform) gives up of this sandbox's design, found by the suite:
+     * why {@code leti.sandbox.docker-runtime=runsc} is not recommended (README, "The sandbox").
+     */
+    static final Map<String, String> GVISOR_GIVES_UP = Map.of(
+            "fork bomb", "the ptrace platform gives every task a host process, so the bomb reaches the container's pids"
+                    + " limit, on which gVisor's kernel panics: the whole worker goes, and the failure is booked as the"
+                    + " sandbox's (kept out of training) instead of the program's",
+            "reach other processes through /proc: memory, descriptors, environment", "gVisor's /proc lets a program"
+                    + " read another uid's environ and fd entries, which Linux refuses (ptrace access checks)",
+            "memory held together by several processes", "ends by the timeout instead of the memory limit");
+
+    /**
+     * The Docker backend with gVisor ({@code runsc}) as the runtime, where the engine has it registered (./leti engine
+     * does where gVisor runs): the same suite, under a kernel that is not the host's. Everything holds but the cases
+     * of {@link #GVISOR_GIVES_UP}, which are printed; none of them reaches the host.
+     */
+    @Test
+    void underGvisorEverythingHoldsButWhatGvisorGivesUp() throws Exception {
+        assumeTrue(LocalDockerEngine.sandboxImage().isPresent(), LocalDockerEngine::whyNot);
+        assumeTrue(LocalDockerEngine.hasRuntime("runsc"), "the Docker engine has no runsc runtime: ./leti engine"
+                + " installs Debian's runsc and registers it where gVisor runs on this kernel");
+        assertHolds(SandboxSettings.defaults().withWorkers(2).withTimeout(Duration.ofSeconds(3))
+                .withDocker(LocalDockerEngine.sandboxImage().get(), "runsc"), GVISOR_GIVES_UP.keySet());
+    }
+
     private void assertHolds(SandboxSettings settings) throws Exception {
+        assertHolds(settings, Set.of());
+    }
+
+    private void assertHolds(SandboxSettings settings, Set<String> givenUp) throws Exception {
         try (SandboxPool pool = SandboxPool.start(settings)) {
             HostileSuite.Report report = new HostileSuite(pool, host, log).run();
             long skipped = pool.boundsWorkersAsAWhole() ? 0
                     : HostilePrograms.ALL.stream().filter(HostileCase::needsWorkerBound).count();
             assertThat(report.tried()).isEqualTo(HostilePrograms.ALL.size() - skipped).isGreaterThanOrEqualTo(38);
             assertThat(report.outcomes()).allSatisfy(outcome -> {
+                assertThat(outcome.recoverySeconds()).as(outcome.name() + ": back to work").isLessThan(5);
+                if (givenUp.contains(outcome.name())) {
+                    return;
+                }
                 assertThat(outcome.escapes()).as(outcome.name()).isEmpty();
                 assertThat(outcome.matched()).as(outcome.name() + ": " + outcome.verdict()).isTrue();
-                assertThat(outcome.recoverySeconds()).as(outcome.name() + ": back to work").isLessThan(5);
             });
+            assertThat(report.outcomes()).extracting(HostileSuite.Outcome::name).as("the cases given up exist")
+                    .containsAll(givenUp);
             assertThat(report.programsPerSecondAfter()).as("throughput after the suite")
                     .isGreaterThan(0.7 * report.programsPerSecondBefore());
         }

@@ -60,4 +60,40 @@ class DockerSandboxIT {
                     .as("no other host path").contains("leaks []");
         }
     }
+
+    /**
+     * The same backend with gVisor ({@code runsc}, Debian's package) as the containers' runtime, where the engine has
+     * it registered ({@code ./leti engine} does where gVisor runs on the kernel): programs pass and fail as under
+     * runc, under uids of their own, and what they see is gVisor's kernel, not the host's, with none of the engine's
+     * paths in their mount table.
+     */
+    @Test
+    void runsProgramsUnderGvisor() throws Exception {
+        assumeTrue(LocalDockerEngine.sandboxImage().isPresent(), LocalDockerEngine::whyNot);
+        assumeTrue(LocalDockerEngine.hasRuntime("runsc"), "the Docker engine has no runsc runtime: ./leti engine installs"
+                + " Debian's runsc and registers it where gVisor runs on this kernel");
+        SandboxSettings settings = SandboxSettings.defaults().withWorkers(2).withTimeout(Duration.ofSeconds(5))
+                .withDocker(LocalDockerEngine.sandboxImage().get(), "runsc");
+        String hostKernel = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/version")).strip();
+        try (SandboxPool pool = SandboxPool.start(settings)) {
+            Verdict right = pool.run("def f(x):\n    return x + 1\n", "\nassert f(1) == 2\n");
+            assertThat(right.passed()).as(right.toString()).isTrue();
+            Verdict wrong = pool.run("def f(x):\n    return x\n", "\nassert f(1) == 2\n");
+            assertThat(wrong.category()).isEqualTo(ErrorCategory.ASSERTION);
+            assertThat(wrong.feedback()).contains("File \"<program>\"").endsWith("AssertionError");
+
+            Verdict seen = pool.run("""
+                    import os, re
+                    print('uid', os.getuid())
+                    print('kernel', open('/proc/version').read().strip())
+                    print('engine', '/var/lib/docker/' in open('/proc/self/mountinfo').read())
+                    """, "\nassert False\n");
+            assertThat(seen.output()).contains("engine False");
+            String kernel = seen.output().lines().filter(line -> line.startsWith("kernel ")).findFirst().orElseThrow();
+            assertThat(kernel.substring("kernel ".length())).as("gVisor's kernel, not the host's").isNotEqualTo(hostKernel);
+            int uid = Integer.parseInt(seen.output().lines().filter(line -> line.startsWith("uid ")).findFirst()
+                    .orElseThrow().substring(4));
+            assertThat(uid).isBetween(settings.sandboxUidBase(), settings.sandboxUidBase() + 1);
+        }
+    }
 }

@@ -85,6 +85,18 @@ public final class LocalDockerEngine {
         }
     }
 
+    /** Whether the engine has an OCI runtime of this name registered (gVisor's {@code runsc}, say). */
+    public static boolean hasRuntime(String name) {
+        DockerClientConfig config = DefaultDockerClientConfig.createDefaultConfigBuilder().build();
+        try (DockerClient docker = DockerClientImpl.getInstance(config, new ZerodepDockerHttpClient.Builder()
+                .dockerHost(config.getDockerHost()).connectionTimeout(Duration.ofSeconds(3)).build())) {
+            var runtimes = docker.infoCmd().exec().getRawValues().get("Runtimes");
+            return runtimes instanceof java.util.Map<?, ?> map && map.containsKey(name);
+        } catch (Exception e) {
+            return false;
+        }
+    }
+
     private static boolean hasImage(DockerClient docker, String name) {
         try {
             docker.inspectImageCmd(name).exec();
