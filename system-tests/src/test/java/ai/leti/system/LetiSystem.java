@@ -44,8 +44,9 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * The three services as separate JVMs from their packaged jars, around a broker the test provides, with a few
- * generated tasks and a tiny model: what the system tests start, kill, restart and talk to over HTTP.
+ * The three services as separate JVMs from their packaged jars, or in their container images
+ * ({@link #startInContainers}), around a broker the test provides, with a few generated tasks and a tiny model:
+ * what the system tests start, kill, restart and talk to over HTTP.
  */
 final class LetiSystem implements AutoCloseable {
 
@@ -57,6 +58,9 @@ final class LetiSystem implements AutoCloseable {
     static final int TASKS = 6;
 
     final Path work;
+    /** In containers: {@code leti/<service>:0.1.0} on the host's network, the work directory mounted at its path. */
+    final boolean containers;
+    private final String suffix = Long.toString(System.nanoTime(), 36);
     final String token = "system-test-token-" + UUID.randomUUID();
     final int generatorPort = freePort();
     final int executorPort = freePort();
@@ -65,20 +69,41 @@ final class LetiSystem implements AutoCloseable {
     private final Map<String, Process> running = new LinkedHashMap<>();
     private final List<Process> started = new ArrayList<>();
 
-    private LetiSystem(Path work) {
+    private LetiSystem(Path work, boolean containers) {
         this.work = work;
+        this.containers = containers;
     }
 
     /** Writes the tasks and the base model under a fresh {@code work}, starts the services and waits until ready. */
     static LetiSystem start(Path work, String bootstrapServers) throws Exception {
+        return start(work, bootstrapServers, false);
+    }
+
+    /**
+     * The same, each service in its image as an operator runs it: non-root (uid 10001), a read-only root, a writable
+     * {@code /tmp}, the executor under its seccomp profile; on the host's network, so the embedded broker and the
+     * services' ports are where they are for processes, and the work directory mounted at the same path, so a run
+     * request names the same files.
+     */
+    static LetiSystem startInContainers(Path work, String bootstrapServers) throws Exception {
+        return start(work, bootstrapServers, true);
+    }
+
+    private static LetiSystem start(Path work, String bootstrapServers, boolean containers) throws Exception {
         if (Files.exists(work)) { // runs saved by an earlier invocation would be resumed by the generator
             try (Stream<Path> old = Files.walk(work)) {
                 old.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
             }
         }
         Files.createDirectories(work);
-        LetiSystem system = new LetiSystem(work);
+        LetiSystem system = new LetiSystem(work, containers);
         system.writeTasksAndBaseModel();
+        if (containers) { // the services' uid writes its state and store here
+            for (Path writable : List.of(work.resolve("store"), work.resolve("generator"))) {
+                Files.createDirectories(writable);
+                Files.setPosixFilePermissions(writable, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
+            }
+        }
         String brokers = "--spring.kafka.bootstrap-servers=" + bootstrapServers;
         system.arguments.put(EXECUTOR, new String[] {brokers, "--server.port=" + system.executorPort,
             "--leti.executor.partitions=2"});
@@ -130,10 +155,7 @@ final class LetiSystem implements AutoCloseable {
     }
 
     private void start(String service) throws IOException {
-        Path jar = ROOT.resolve(service).resolve("target").resolve(service + "-0.1.0-SNAPSHOT.jar");
-        assertThat(jar).as("the service is packaged before this module runs").exists();
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx1g", "-jar", jar.toString()));
+        List<String> command = containers ? containerCommand(service) : processCommand(service);
         command.addAll(List.of(arguments.get(service)));
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(work.resolve(service + ".log").toFile()));
@@ -156,10 +178,56 @@ final class LetiSystem implements AutoCloseable {
         return output;
     }
 
-    /** kill -9, then the same command again. */
+    private static List<String> processCommand(String service) {
+        Path jar = ROOT.resolve(service).resolve("target").resolve(service + "-0.1.0-SNAPSHOT.jar");
+        assertThat(jar).as("the service is packaged before this module runs").exists();
+        return new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx1g", "-jar",
+                jar.toString()));
+    }
+
+    /** {@code docker run} in the foreground (its output is the service's log); the container goes when it stops. */
+    private List<String> containerCommand(String service) {
+        List<String> command = new ArrayList<>(List.of("docker", "run", "--rm", "--name", container(service),
+                "--network", "host", "--read-only", "--tmpfs", "/tmp:exec,size=4g", "--volume", work + ":" + work,
+                "--env", "JAVA_TOOL_OPTIONS=-Xmx1g", "--security-opt", "no-new-privileges"));
+        if (service.equals(EXECUTOR)) { // bubblewrap's namespaces and mounts, as the pod runs it (deploy/seccomp/README.md):
+            // its profile, and an unmasked /proc (Kubernetes' procMount: Unmasked) so bwrap may mount a fresh one
+            command.addAll(List.of("--security-opt", "seccomp=" + ROOT.resolve("deploy/seccomp/executor.json"),
+                    "--security-opt", "systempaths=unconfined", "--security-opt", "apparmor=unconfined"));
+        }
+        command.add(image(service));
+        return command;
+    }
+
+    static String image(String service) {
+        return "leti/" + service + ":0.1.0";
+    }
+
+    String container(String service) {
+        return "leti-it-" + service + "-" + suffix;
+    }
+
+    /** kill -9 (of the container, in containers), then the same command again. */
     void killAndRestart(String service) throws Exception {
+        if (containers) {
+            docker("kill", "--signal", "KILL", container(service));
+        }
         running.get(service).destroyForcibly().waitFor();
+        if (containers) {
+            await().atMost(Duration.ofSeconds(30)) // --rm removes it; the name is free again
+                    .until(() -> docker("ps", "-aq", "--filter", "name=" + container(service)).isBlank());
+        }
         start(service);
+    }
+
+    /** Runs the docker CLI to its end and returns its output (whatever its exit status). */
+    static String docker(String... args) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of("docker"));
+        command.addAll(List.of(args));
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        process.waitFor(60, TimeUnit.SECONDS);
+        return output.strip();
     }
 
     /** A two-iteration textual run over the six tasks; {@code samples} per task. */
@@ -270,6 +338,17 @@ final class LetiSystem implements AutoCloseable {
 
     @Override
     public void close() {
+        if (containers) {
+            for (String service : arguments.keySet()) {
+                try {
+                    docker("stop", "--time", "20", container(service));
+                } catch (IOException e) {
+                    // the container is gone already
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }
         started.forEach(Process::destroy);
         for (Process process : started) {
             try {
