@@ -29,7 +29,10 @@ class DockerWorkersTest {
         assertThat(host.getSecurityOpts()).containsExactly("no-new-privileges");
         assertThat(host.getMemory()).isEqualTo(settings.memoryBytes() + (256L << 20));
         assertThat(host.getMemorySwap()).as("no swap beyond the memory limit").isEqualTo(host.getMemory());
-        assertThat(host.getPidsLimit()).isEqualTo(settings.maxProcesses() + 16L);
+        assertThat(host.getPidsLimit()).as("gVisor's own threads count there too")
+                .isEqualTo(settings.maxProcesses() + 16L + DockerWorkers.GVISOR_THREADS);
+        assertThat(DockerWorkers.hostConfig(settings.withDocker("img:1", "")).getPidsLimit()).as("under runc")
+                .isEqualTo(settings.maxProcesses() + 16L);
         assertThat(host.getTmpFs()).containsKey("/tmp");
         assertThat(host.getIpcMode()).as("no /dev/shm").isEqualTo("none");
         assertThat(host.getTmpFs().get("/dev/mqueue")).startsWith("ro,");
