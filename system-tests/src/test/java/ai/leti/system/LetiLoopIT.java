@@ -221,8 +221,12 @@ class LetiLoopIT {
                         .isEqualTo("ok");
             }
         }
-        assertThat(prometheus.hasData("leti_generator_heldout_pass_at_1{run=\"" + firstRun + "\", condition=\"good\"}"))
-                .as("per-run gauges carry the run's id").isTrue();
+        // two textual runs in the generator process that ran after the restart (faults, eae): side by side, not one
+        // overwriting the other (the gauges of runs before a restart go with the process)
+        String runs = prometheus.query("count(count by (run) (leti_generator_iteration{mode=\"textual\"}))")
+                .at("/result/0/value/1").asString("");
+        assertThat(runs).as("textual runs with series of their own").matches("\\d+");
+        assertThat(Integer.parseInt(runs)).as("per-run gauges carry the run's id").isGreaterThanOrEqualTo(2);
     }
 
     /** Dashboard queries that a loop like this one cannot give data yet, and why. */

@@ -68,7 +68,7 @@ public final class LetiRun implements Runnable {
     private final List<RunStatus.IterationStats> timeline = Collections.synchronizedList(new ArrayList<>());
     private final RunHistory history;
     /** Tokens generated for the current iteration's training samples: its sampling speed in the history. */
-    private final java.util.concurrent.atomic.AtomicLong sampledTokens = new java.util.concurrent.atomic.AtomicLong();
+    private final AtomicLong sampledTokens = new AtomicLong();
     private volatile long firstPublished;
     private volatile long lastResult;
     private final DoubleAdder executionBusyMillis = new DoubleAdder();
