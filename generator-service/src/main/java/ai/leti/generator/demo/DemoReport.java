@@ -19,6 +19,7 @@ import org.knowm.xchart.internal.chartpart.Chart;
 
 import ai.leti.common.json.Jsonl;
 import ai.leti.common.messages.IterationPlan;
+import ai.leti.generator.report.RunReport;
 import ai.leti.generator.run.RunStatus;
 
 /**
@@ -361,7 +362,7 @@ final class DemoReport {
                     + " the paper's ground-truth baseline, not LETI. The authors ran it with their own settings (lr 1e-4,"
                     + " batch 384, 30 epochs, no regularization): <code>presets/mbpp-reference.json</code>.</p>");
         }
-        html.append("<h2>Figures</h2><pre>").append(escape(headline())).append("</pre>");
+        html.append("<h2>Figures</h2><pre>").append(RunReport.escape(headline())).append("</pre>");
         List<String> images = new ArrayList<>(List.of("pass1-iterations", "pass1-steps", "reward-token", "train-pass-rate",
                 "error-categories"));
         if (extraction()) {
@@ -371,10 +372,10 @@ final class DemoReport {
             html.append("<p><img src=\"").append(image).append(".png\" alt=\"").append(image).append("\"></p>");
         }
         for (Map.Entry<String, RunStatus> run : runs.entrySet()) {
-            html.append("<h2>").append(escape(run.getKey())).append(" (run ").append(escape(run.getValue().id())).append(")</h2>");
+            html.append("<h2>").append(RunReport.escape(run.getKey())).append(" (run ").append(RunReport.escape(run.getValue().id())).append(")</h2>");
             if (Files.exists(out.resolve(run.getKey()).resolve("report.html"))) {
-                html.append("<p>This run's own report: <a href=\"").append(escape(run.getKey()))
-                        .append("/report.html\">").append(escape(run.getKey())).append("/report.html</a></p>");
+                html.append("<p>This run's own report: <a href=\"").append(RunReport.escape(run.getKey()))
+                        .append("/report.html\">").append(RunReport.escape(run.getKey())).append("/report.html</a></p>");
             }
             html.append("<table><tr><th>after iteration</th><th>gradient steps</th><th>pass@1 good</th><th>pass@1 bad</th>"
                     + "<th>pass@1 plain</th><th>pass@1 bad, empty feedback span</th><th>likelihood separation, nats"
@@ -388,7 +389,7 @@ final class DemoReport {
                         badEmpty == null ? "" : String.format(Locale.ROOT, "%.3f", badEmpty),
                         (separation == null ? "" : String.format(Locale.ROOT, "%+.4f", separation))
                                 + (separationEmpty == null ? "" : String.format(Locale.ROOT, " / %+.4f", separationEmpty)),
-                        escape(String.valueOf(e.categories().get(e.iteration() == 0 ? "plain" : "good")))));
+                        RunReport.escape(String.valueOf(e.categories().get(e.iteration() == 0 ? "plain" : "good")))));
             }
             html.append("</table><table><tr><th>iteration</th><th>wall s</th><th>sampling s</th><th>execution s</th>"
                     + "<th>execution busy s</th><th>training s</th><th>stages summed s</th><th>samples</th>"
@@ -402,9 +403,5 @@ final class DemoReport {
             html.append("</table>");
         }
         return html.append("</body></html>\n").toString();
-    }
-
-    private static String escape(String text) {
-        return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
     }
 }

@@ -205,7 +205,8 @@ public final class RunReport {
         return text.toString();
     }
 
-    private static String escape(String text) {
+    /** Text for an HTML page, in an element or in a quoted attribute. */
+    public static String escape(String text) {
         return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
     }
 }
