@@ -246,7 +246,7 @@ class LetiLoopIT {
         assertThat(history.lines().filter(line -> line.contains("\"type\":\"evaluation\""))).hasSize(3);
         Path token = Files.writeString(system.work.resolve("token"), system.token);
         Path out = system.work.resolve("report-" + firstRun);
-        system.tool(LetiSystem.GENERATOR, "ai.leti.generator.report.ReportCli", firstRun, "--generator",
+        system.leti("report", firstRun, "--generator",
                 "http://127.0.0.1:" + system.generatorPort, "--token-file", token.toString(), "--out", out.toString());
         assertThat(out.resolve("report.html")).exists();
         org.junit.jupiter.api.Assumptions.assumeTrue(HeadlessChromium.binary().isPresent(),

@@ -26,6 +26,11 @@ import java.util.stream.Stream;
 
 import ai.djl.Device;
 import ai.djl.ndarray.types.DataType;
+import ai.leti.cli.stack.LocalStack;
+import ai.leti.cli.stack.RunClient;
+import ai.leti.cli.stack.Service;
+import ai.leti.cli.stack.ServiceProcess;
+import ai.leti.cli.stack.Workspace;
 import ai.leti.common.json.Jsonl;
 import ai.leti.common.messages.CandidateProgram;
 import ai.leti.common.messages.Purpose;
@@ -66,12 +71,14 @@ final class LetiSystem implements AutoCloseable {
     final int executorPort = freePort();
     final int trainerPort = freePort();
     private final Map<String, String[]> arguments = new LinkedHashMap<>();
-    private final Map<String, Process> running = new LinkedHashMap<>();
-    private final List<Process> started = new ArrayList<>();
+    private final Map<String, ServiceProcess> running = new LinkedHashMap<>();
+    /** The services as processes, with the command line's own stack code (what ./leti demo starts). */
+    private final LocalStack stack;
 
-    private LetiSystem(Path work, boolean containers) {
+    private LetiSystem(Path work, boolean containers, String bootstrapServers) {
         this.work = work;
         this.containers = containers;
+        this.stack = new LocalStack(new Workspace(ROOT, ROOT.resolveSibling("shared")), work).withBootstrapServers(bootstrapServers);
     }
 
     /** Writes the tasks and the base model under a fresh {@code work}, starts the services and waits until ready. */
@@ -96,7 +103,7 @@ final class LetiSystem implements AutoCloseable {
             }
         }
         Files.createDirectories(work);
-        LetiSystem system = new LetiSystem(work, containers);
+        LetiSystem system = new LetiSystem(work, containers, bootstrapServers);
         system.writeTasksAndBaseModel();
         if (containers) { // the services' uid writes its state and store here
             for (Path writable : List.of(work.resolve("store"), work.resolve("generator"))) {
@@ -104,23 +111,16 @@ final class LetiSystem implements AutoCloseable {
                 Files.setPosixFilePermissions(writable, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
             }
         }
-        String brokers = "--spring.kafka.bootstrap-servers=" + bootstrapServers;
-        system.arguments.put(EXECUTOR, new String[] {brokers, "--server.port=" + system.executorPort,
-            "--leti.executor.partitions=2"});
-        system.arguments.put(TRAINER, new String[] {brokers, "--server.port=" + system.trainerPort,
-            "--leti.trainer.store=" + work.resolve("store"), "--leti.trainer.data-roots=" + work,
-            "--leti.trainer.public-url=http://127.0.0.1:" + system.trainerPort});
-        system.arguments.put(GENERATOR, new String[] {brokers, "--server.port=" + system.generatorPort,
-            "--leti.generator.state=" + work.resolve("generator"), "--leti.generator.data-roots=" + work,
-            "--leti.generator.wait-timeout=5m",
+        system.arguments.put(EXECUTOR, new String[] {"--leti.executor.partitions=2"});
+        system.arguments.put(TRAINER, new String[] {"--leti.trainer.store=" + work.resolve("store"),
+            "--leti.trainer.data-roots=" + work, "--leti.trainer.public-url=http://127.0.0.1:" + system.trainerPort});
+        system.arguments.put(GENERATOR, new String[] {"--leti.generator.state=" + work.resolve("generator"),
+            "--leti.generator.data-roots=" + work, "--leti.generator.wait-timeout=5m",
             "--leti.generator.api-token=" + system.token});
         for (String service : system.arguments.keySet()) {
-            system.start(service);
+            system.running.put(service, system.process(service, bootstrapServers).start());
         }
-        for (int port : new int[] {system.executorPort, system.trainerPort, system.generatorPort}) {
-            await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(1)).ignoreExceptions()
-                    .until(() -> system.get(port, "/actuator/health/readiness").contains("UP"));
-        }
+        LocalStack.awaitReady(system.running.values().toArray(ServiceProcess[]::new));
         return system;
     }
 
@@ -154,35 +154,38 @@ final class LetiSystem implements AutoCloseable {
         }
     }
 
-    private void start(String service) throws IOException {
-        List<String> command = containers ? containerCommand(service) : processCommand(service);
+    /** The service's process: its jar through the local stack, or its image through {@code docker run}. */
+    private ServiceProcess process(String service, String bootstrapServers) {
+        int port = port(service);
+        if (!containers) {
+            return stack.prepare(Service.valueOf(service.replace("-service", "").toUpperCase(java.util.Locale.ROOT)),
+                    service, port, List.of("-Xmx1g"), List.of(arguments.get(service)));
+        }
+        List<String> command = containerCommand(service);
+        command.addAll(List.of("--server.port=" + port, "--spring.kafka.bootstrap-servers=" + bootstrapServers));
         command.addAll(List.of(arguments.get(service)));
-        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(work.resolve(service + ".log").toFile()));
-        builder.environment().put("DJL_OFFLINE", "true");
-        Process process = builder.start();
-        started.add(process);
-        running.put(service, process);
+        return new ServiceProcess(service, command, Map.of(), port, work.resolve(service + ".log"));
     }
 
-    /** Runs a command-line tool packaged in a service's jar (its {@code loader.main}) to its end; returns its output. */
-    String tool(String service, String mainClass, String... args) throws Exception {
-        Path jar = ROOT.resolve(service).resolve("target").resolve(service + "-0.1.0-SNAPSHOT.jar");
+    private int port(String service) {
+        return switch (service) {
+            case EXECUTOR -> executorPort;
+            case TRAINER -> trainerPort;
+            default -> generatorPort;
+        };
+    }
+
+    /** Runs a {@code ./leti} command (the command line's jar) to its end; returns its output. */
+    String leti(String... args) throws Exception {
+        Path jar = ROOT.resolve("cli").resolve("target").resolve("cli-0.1.0-SNAPSHOT-exec.jar");
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Dloader.main=" + mainClass, "-cp", jar.toString(), "org.springframework.boot.loader.launch.PropertiesLauncher"));
+                "-Dleti.root=" + ROOT, "-jar", jar.toString()));
         command.addAll(List.of(args));
         Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
         String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(process.waitFor(5, TimeUnit.MINUTES)).as(String.join(" ", command)).isTrue();
         assertThat(process.exitValue()).as(String.join(" ", command) + "\n" + output).isZero();
         return output;
-    }
-
-    private static List<String> processCommand(String service) {
-        Path jar = ROOT.resolve(service).resolve("target").resolve(service + "-0.1.0-SNAPSHOT.jar");
-        assertThat(jar).as("the service is packaged before this module runs").exists();
-        return new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx1g", "-jar",
-                jar.toString()));
     }
 
     /** {@code docker run} in the foreground (its output is the service's log); the container goes when it stops. */
@@ -212,12 +215,12 @@ final class LetiSystem implements AutoCloseable {
         if (containers) {
             docker("kill", "--signal", "KILL", container(service));
         }
-        running.get(service).destroyForcibly().waitFor();
+        running.get(service).kill();
         if (containers) {
             await().atMost(Duration.ofSeconds(30)) // --rm removes it; the name is free again
                     .until(() -> docker("ps", "-aq", "--filter", "name=" + container(service)).isBlank());
         }
-        start(service);
+        running.get(service).start();
     }
 
     /** Runs the docker CLI to its end and returns its output (whatever its exit status). */
@@ -255,11 +258,12 @@ final class LetiSystem implements AutoCloseable {
 
     /** Creates and starts a run; returns its id. */
     String startRun(String request) throws Exception {
-        HttpResponse<String> created = post("/runs", request);
-        assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
-        String id = Jsonl.MAPPER.readTree(created.body()).get("id").asString();
-        assertThat(post("/runs/" + id + "/start", "").statusCode()).isEqualTo(202);
-        return id;
+        return client().start(request);
+    }
+
+    /** The generator's REST API as the command line's client uses it. */
+    RunClient client() {
+        return new RunClient(URI.create("http://127.0.0.1:" + generatorPort), token);
     }
 
     JsonNode status(String id) throws Exception {
@@ -349,15 +353,7 @@ final class LetiSystem implements AutoCloseable {
                 }
             }
         }
-        started.forEach(Process::destroy);
-        for (Process process : started) {
-            try {
-                if (!process.waitFor(20, TimeUnit.SECONDS)) {
-                    process.destroyForcibly();
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        running.values().forEach(ServiceProcess::close);
+        stack.close();
     }
 }

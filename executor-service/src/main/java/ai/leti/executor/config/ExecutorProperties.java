@@ -12,7 +12,7 @@ import org.springframework.validation.annotation.Validated;
  *
  * @param instanceId  names this instance in every result it publishes (the pod name in Kubernetes)
  * @param concurrency Kafka listener threads; each runs one program at a time. 0 (default): one per sandbox worker,
- *                    spares included ({@link ai.leti.executor.sandbox.SandboxPool#callers()}), so every lane stays
+ *                    spares included ({@link ai.leti.sandbox.SandboxPool#callers()}), so every lane stays
  *                    busy while a slow program finishes in a spare
  * @param partitions  partitions of the candidates topic when this service creates it: the most executor threads
  *                    the whole fleet can use at once

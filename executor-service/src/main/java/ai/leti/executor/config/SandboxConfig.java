@@ -4,7 +4,7 @@ import org.springframework.boot.context.properties.EnableConfigurationProperties
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
-import ai.leti.executor.sandbox.SandboxPool;
+import ai.leti.sandbox.SandboxPool;
 
 @Configuration(proxyBeanMethods = false)
 @EnableConfigurationProperties({SandboxProperties.class, ExecutorProperties.class})

@@ -12,8 +12,8 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.validation.annotation.Validated;
 
-import ai.leti.executor.sandbox.Isolation;
-import ai.leti.executor.sandbox.SandboxSettings;
+import ai.leti.sandbox.Isolation;
+import ai.leti.sandbox.SandboxSettings;
 
 /** {@code leti.sandbox.*}: how programs are isolated and limited. */
 @Validated

@@ -4,7 +4,7 @@ import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.stereotype.Component;
 
-import ai.leti.executor.sandbox.SandboxPool;
+import ai.leti.sandbox.SandboxPool;
 
 /** Ready only while at least one sandbox worker is alive; part of the readiness group. */
 @Component("sandbox")

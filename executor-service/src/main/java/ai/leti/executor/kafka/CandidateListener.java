@@ -18,7 +18,7 @@ import ai.leti.common.messages.Topics;
 import ai.leti.common.messages.Verdict;
 import ai.leti.executor.config.ExecutorProperties;
 import ai.leti.executor.metrics.ExecutorMetrics;
-import ai.leti.executor.sandbox.SandboxPool;
+import ai.leti.sandbox.SandboxPool;
 import ai.leti.executor.verdict.RecentVerdicts;
 
 /**

@@ -21,7 +21,7 @@ import org.springframework.util.backoff.FixedBackOff;
 import ai.leti.common.messages.Topics;
 import ai.leti.executor.config.ExecutorProperties;
 import ai.leti.executor.metrics.ExecutorMetrics;
-import ai.leti.executor.sandbox.SandboxException;
+import ai.leti.sandbox.SandboxException;
 
 /** Topics this service owns and what happens to a message that cannot be processed. */
 @Configuration(proxyBeanMethods = false)

@@ -6,7 +6,7 @@ import org.springframework.stereotype.Component;
 
 import ai.leti.common.messages.ErrorCategory;
 import ai.leti.common.messages.Verdict;
-import ai.leti.executor.sandbox.SandboxPool;
+import ai.leti.sandbox.SandboxPool;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;

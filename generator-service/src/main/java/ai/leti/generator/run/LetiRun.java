@@ -28,10 +28,12 @@ import ai.leti.common.messages.CheckpointAnnouncement;
 import ai.leti.common.messages.ExecutionResult;
 import ai.leti.common.messages.IterationPlan;
 import ai.leti.common.messages.Purpose;
+import ai.leti.common.runs.Evaluation;
+import ai.leti.common.runs.IterationStats;
+import ai.leti.common.runs.RunStatus;
 import ai.leti.common.tasks.EaeTask;
 import ai.leti.common.tasks.Task;
 import ai.leti.common.tasks.eae.EaeScore;
-import ai.leti.generator.api.RunRequest;
 import ai.leti.generator.checkpoint.CheckpointFetcher;
 import ai.leti.generator.checkpoint.LoadedModel;
 import ai.leti.generator.config.GeneratorProperties;
@@ -64,9 +66,9 @@ public final class LetiRun implements Runnable {
     private final Map<Integer, CompletableFuture<CheckpointAnnouncement>> checkpoints = new ConcurrentHashMap<>();
     private final Map<String, ExecutionResult> evaluationResults = new ConcurrentHashMap<>();
     private final Map<String, Boolean> trainingResults = new ConcurrentHashMap<>();
-    private final List<RunStatus.Evaluation> evaluations = Collections.synchronizedList(new ArrayList<>());
-    private final List<RunStatus.IterationStats> timeline = Collections.synchronizedList(new ArrayList<>());
-    private final RunHistory history;
+    private final List<Evaluation> evaluations = Collections.synchronizedList(new ArrayList<>());
+    private final List<IterationStats> timeline = Collections.synchronizedList(new ArrayList<>());
+    private final HistoryLog history;
     /** Tokens generated for the current iteration's training samples: its sampling speed in the history. */
     private final AtomicLong sampledTokens = new AtomicLong();
     private volatile long firstPublished;
@@ -103,7 +105,7 @@ public final class LetiRun implements Runnable {
             GeneratorMetrics metrics) {
         this.id = id;
         this.request = request;
-        this.history = new RunHistory(properties.state().resolve(id));
+        this.history = new HistoryLog(properties.state().resolve(id));
         this.tasks = tasks;
         this.evaluationTasks = evaluationTasks;
         this.excludedPrograms = List.copyOf(excludedPrograms);
@@ -272,7 +274,7 @@ public final class LetiRun implements Runnable {
                 gradientSteps += announcement.steps();
                 if (!published) { // an interrupted iteration's stage times mean nothing
                     long executed = trainingResults.size();
-                    RunStatus.IterationStats stats = new RunStatus.IterationStats(next,
+                    IterationStats stats = new IterationStats(next,
                             seconds(System.nanoTime() - iterationStarted), seconds(samplingEnded - iterationStarted),
                             seconds(lastResult - firstPublished), executionBusyMillis.sum() / 1000,
                             announcement.trainSeconds(), executed, executed == 0 ? 0 : passed.get() / (double) executed,
@@ -506,7 +508,7 @@ public final class LetiRun implements Runnable {
                     && result.purpose() == Purpose.EVAL_PLAIN && result.runId().equals(id)).toList()));
         }
         Map<String, Double> likelihood = RewardTokenProbe.measure(model, probe, request.mode() == FeedbackMode.TEXTUAL);
-        RunStatus.Evaluation evaluation = new RunStatus.Evaluation(after, gradientSteps, passAt1, passAtK, categories, scores,
+        Evaluation evaluation = new Evaluation(after, gradientSteps, passAt1, passAtK, categories, scores,
                 likelihood);
         evaluations.add(evaluation);
         history.evaluation(evaluation);

@@ -29,7 +29,6 @@ import ai.leti.common.tasks.MbppSplit;
 import ai.leti.common.tasks.ProgramFingerprints;
 import ai.leti.common.tasks.Task;
 import ai.leti.common.tasks.TaskFiles;
-import ai.leti.generator.api.RunRequest;
 import ai.leti.generator.checkpoint.CheckpointFetcher;
 import ai.leti.generator.config.GeneratorProperties;
 import ai.leti.generator.metrics.GeneratorMetrics;

@@ -11,7 +11,8 @@ import java.util.List;
 import java.util.stream.Stream;
 
 import ai.leti.common.json.Jsonl;
-import ai.leti.generator.api.RunRequest;
+import ai.leti.common.runs.Evaluation;
+import ai.leti.common.runs.IterationStats;
 
 /**
  * What a generator must remember of a run to go on after a restart, written to {@code <state>/<run>/run.json} at
@@ -30,7 +31,7 @@ import ai.leti.generator.api.RunRequest;
  */
 public record SavedRun(String id, RunRequest request, String stage, int iteration, int completed, boolean evaluated,
         String checkpoint, String checkpointDigest, String modelPath, long gradientSteps,
-        List<RunStatus.Evaluation> evaluations, List<RunStatus.IterationStats> timeline, String problem,
+        List<Evaluation> evaluations, List<IterationStats> timeline, String problem,
         List<RewardTokenProbe.Program> probe) {
 
     static final String FILE = "run.json";

@@ -10,6 +10,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 import ai.leti.common.json.Jsonl;
+import ai.leti.generator.run.RunRequest;
 import jakarta.validation.Validation;
 import jakarta.validation.Validator;
 

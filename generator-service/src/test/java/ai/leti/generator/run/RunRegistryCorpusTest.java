@@ -9,7 +9,6 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 
 import ai.leti.common.json.Jsonl;
-import ai.leti.generator.api.RunRequest;
 import tools.jackson.databind.node.ObjectNode;
 
 /** A run with regularization names its plain-code corpus, and never its own task or evaluation file. */

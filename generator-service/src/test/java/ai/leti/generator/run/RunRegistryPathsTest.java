@@ -16,7 +16,6 @@ import org.junit.jupiter.api.io.TempDir;
 import ai.leti.common.json.Jsonl;
 import ai.leti.common.messages.CandidateProgram;
 import ai.leti.common.messages.IterationPlan;
-import ai.leti.generator.api.RunRequest;
 import ai.leti.generator.checkpoint.CheckpointFetcher;
 import ai.leti.generator.config.GeneratorProperties;
 import ai.leti.generator.metrics.GeneratorMetrics;

@@ -13,7 +13,7 @@ import java.util.stream.Stream;
 import ai.leti.common.json.Jsonl;
 import ai.leti.common.messages.IterationPlan;
 import ai.leti.common.tasks.ProgramFingerprints;
-import ai.leti.model.pretrain.PythonCorpus;
+import ai.leti.model.corpus.PythonCorpus;
 import ai.leti.model.tokenizer.LetiTokenizer;
 import tools.jackson.databind.JsonNode;
 

@@ -1,0 +1,61 @@
+package ai.leti.cli.stack;
+
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code ./leti stack}: the local stack alone, for working with the services by hand: a broker and one instance of
+ * each service, ready, until Ctrl-C. Runs started over its REST API name files under the run directory or
+ * {@code --data-root}.
+ */
+@Command(name = "stack", mixinStandardHelpOptions = true,
+        description = "Starts a local Kafka broker and the three services, waits until they are ready, and keeps them"
+                + " up until interrupted.")
+public final class StackCommand implements Callable<Integer> {
+
+    @Option(names = "--out", description = "Directory for the services' state and logs (default: runs/stack-<date>-<time>).")
+    Path out;
+
+    @Option(names = "--data-root", description = "Another directory whose files runs may name (default: only --out).")
+    Path dataRoot;
+
+    @Option(names = "--kafka-port", defaultValue = "${env:LETI_KAFKA_PORT:-19092}",
+            description = "The broker's port (default: $LETI_KAFKA_PORT, else 19092).")
+    int kafkaPort;
+
+    @Override
+    public Integer call() throws Exception {
+        Workspace workspace = Workspace.current();
+        Path directory = (out != null ? out : workspace.runs().resolve("stack-"
+                + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")))).toAbsolutePath();
+        String token = System.getenv("LETI_GENERATOR_API_TOKEN");
+        String roots = directory + (dataRoot != null ? "," + dataRoot.toAbsolutePath() : "");
+        try (LocalStack stack = new LocalStack(workspace, directory.resolve("logs"))) {
+            if (token != null && !token.isBlank()) {
+                stack.withEnvironment("LETI_GENERATOR_API_TOKEN", token);
+            }
+            stack.withBroker(kafkaPort);
+            ServiceProcess executor = stack.start(Service.EXECUTOR, "--leti.executor.instance-id=executor-1");
+            ServiceProcess trainer = stack.start(Service.TRAINER, "--leti.trainer.store=" + directory.resolve("trainer-store"),
+                    "--leti.trainer.data-roots=" + roots,
+                    "--leti.trainer.public-url=http://127.0.0.1:" + Service.TRAINER.defaultPort());
+            ServiceProcess generator = stack.start(Service.GENERATOR,
+                    "--leti.generator.state=" + directory.resolve("generator-state"), "--leti.generator.data-roots=" + roots);
+            LocalStack.awaitReady(executor, trainer, generator);
+            System.err.printf("leti: broker %s, executor %s, trainer %s, generator %s ready (logs in %s; the API token: %s)%n",
+                    stack.bootstrapServers(), executor.url(), trainer.url(), generator.url(), directory.resolve("logs"),
+                    token != null ? "$LETI_GENERATOR_API_TOKEN" : directory.resolve("generator-state").resolve("api-token"));
+            System.err.println("leti: Ctrl-C stops them");
+            CountDownLatch interrupted = new CountDownLatch(1);
+            Runtime.getRuntime().addShutdownHook(new Thread(interrupted::countDown)); // the stack's own hook stops it
+            interrupted.await();
+        }
+        return 0;
+    }
+}
