@@ -10,15 +10,14 @@ import java.util.concurrent.Callable;
 import ai.djl.Device;
 import ai.djl.ndarray.types.DataType;
 import ai.leti.common.json.Jsonl;
-import ai.leti.common.leti.LetiFormat;
+import ai.leti.common.leti.Condition;
 import ai.leti.common.tasks.Task;
 import ai.leti.common.tasks.TaskFiles;
 import ai.leti.model.CausalLm;
 import ai.leti.model.Models;
 import ai.leti.model.nn.Precision;
-import ai.leti.model.sampling.Sampler;
+import ai.leti.model.sampling.TextSampler;
 import ai.leti.model.sampling.SamplingSettings;
-import ai.leti.model.sampling.StopSequences;
 import ai.leti.model.tokenizer.LetiTokenizer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -30,9 +29,6 @@ import picocli.CommandLine.Option;
 @Command(name = "generate", mixinStandardHelpOptions = true,
         description = "Samples completions for a task file's tasks into a samples JSONL file (for ./leti evaluate).")
 public final class GenerateCommand implements Callable<Integer> {
-
-    /** What the prompt is prefixed with: LETI's reward tokens, or nothing. */
-    enum Condition { PLAIN, GOOD, BAD }
 
     @Option(names = "--model", required = true, description = "Checkpoint directory.")
     Path model;
@@ -46,7 +42,8 @@ public final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--samples", defaultValue = "1", description = "Samples per task (default: ${DEFAULT-VALUE}).")
     int samples;
 
-    @Option(names = "--condition", defaultValue = "plain", description = "plain, good or bad (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--condition", defaultValue = "plain", description = "What the prompt is prefixed with: plain (nothing), good, bad or bad_empty (<|bad|> and an"
+                    + " empty feedback span) (default: ${DEFAULT-VALUE}).")
     Condition condition;
 
     @Option(names = "--temperature", defaultValue = "0.2", description = "0 = greedy (default: ${DEFAULT-VALUE}).")
@@ -86,41 +83,30 @@ public final class GenerateCommand implements Callable<Integer> {
                 items.add(task);
             }
         }
-        List<Map<String, Object>> rows = new ArrayList<>();
         long started = System.nanoTime();
+        String[] completions = new String[items.size()];
+        List<Integer> indices = java.util.stream.IntStream.range(0, items.size()).boxed().toList();
         try (LetiTokenizer tokenizer = LetiTokenizer.open(model);
              CausalLm lm = Models.load(model, Device.fromName(device), DataType.FLOAT32, tokenizer);
-             Sampler sampler = new Sampler(lm, tokenizer.endOfText())) {
-            StopSequences stop = new StopSequences(stops);
-            for (int start = 0; start < items.size(); start += batch) {
-                List<Task> chunk = items.subList(start, Math.min(items.size(), start + batch));
-                List<int[]> prompts = chunk.stream().map(task -> tokenizer.encode(prefix() + task.prompt())).toList();
-                String[] completions = new String[chunk.size()];
-                try (Precision.Scope scope = Precision.use(precision)) {
-                    sampler.generate(prompts, new SamplingSettings(temperature, topP, maxNewTokens, seed + start, true),
-                            generated -> stop.indexIn(tokenizer.decode(generated)) >= 0,
-                            completion -> completions[completion.index()] = stop.cut(tokenizer.decode(completion.tokens())));
-                }
-                for (int i = 0; i < chunk.size(); i++) {
-                    Map<String, Object> row = new LinkedHashMap<>();
-                    row.put("task_id", chunk.get(i).taskId());
-                    row.put("completion", completions[i]);
-                    rows.add(row);
-                }
-                System.err.printf("\rsampled %d/%d", rows.size(), items.size());
-            }
+             TextSampler<Integer> sampler = new TextSampler<>(lm, tokenizer, precision, batch)) {
+            int[] done = new int[1];
+            sampler.sample(indices, i -> condition.prefix() + items.get(i).prompt(),
+                    SamplingSettings.of(temperature, topP, maxNewTokens, seed), stops, start -> seed + start, () -> false,
+                    sampled -> {
+                        completions[sampled.item()] = sampled.completion();
+                        System.err.printf("\rsampled %d/%d", ++done[0], items.size());
+                    });
+        }
+        List<Map<String, Object>> rows = new ArrayList<>();
+        for (int i = 0; i < items.size(); i++) {
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("task_id", items.get(i).taskId());
+            row.put("completion", completions[i]);
+            rows.add(row);
         }
         Jsonl.write(out, rows);
         System.err.printf("%nwrote %d samples (%d tasks x %d) to %s in %.1f s%n", rows.size(), all.size(), samples, out,
                 (System.nanoTime() - started) / 1e9);
         return 0;
-    }
-
-    private String prefix() {
-        return switch (condition) {
-            case PLAIN -> "";
-            case GOOD -> LetiFormat.GOOD;
-            case BAD -> LetiFormat.BAD;
-        };
     }
 }

@@ -8,6 +8,7 @@ import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 import ai.leti.common.tasks.eae.Argument;
+import ai.leti.common.tasks.eae.EaeTaskType;
 import ai.leti.common.tasks.eae.Ontology;
 
 /**
@@ -123,5 +124,10 @@ public record EaeTask(String taskId, String sentence, String eventType, List<Arg
     @Override
     public Set<String> entryPoints() {
         return authors() ? Set.of() : Set.of("extract");
+    }
+
+    @Override
+    public TaskType type() {
+        return EaeTaskType.INSTANCE;
     }
 }

@@ -20,4 +20,9 @@ public record HumanEvalTask(String taskId, String prompt, String canonicalSoluti
     public Set<String> entryPoints() {
         return Set.of(entryPoint);
     }
+
+    @Override
+    public TaskType type() {
+        return HumanEvalTaskType.INSTANCE;
+    }
 }

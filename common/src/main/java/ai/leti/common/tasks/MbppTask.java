@@ -56,4 +56,9 @@ public record MbppTask(String taskId, String text, String code, List<String> tes
         }
         return Set.copyOf(names);
     }
+
+    @Override
+    public TaskType type() {
+        return MbppTaskType.INSTANCE;
+    }
 }

@@ -6,7 +6,7 @@ import java.util.Set;
  * A programming task in one of the supported file formats. Each format decides what the model is
  * shown and what runs to judge a completion.
  */
-public sealed interface Task permits MbppTask, HumanEvalTask, EaeTask {
+public interface Task {
 
     String taskId();
 
@@ -26,4 +26,7 @@ public sealed interface Task permits MbppTask, HumanEvalTask, EaeTask {
      * {@code sum}.
      */
     Set<String> entryPoints();
+
+    /** Its type: its file format and its evaluation scores ({@link TaskTypes}). */
+    TaskType type();
 }

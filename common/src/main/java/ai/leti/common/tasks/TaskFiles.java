@@ -14,9 +14,10 @@ import ai.leti.common.json.Jsonl;
 import tools.jackson.databind.JsonNode;
 
 /**
- * Reads task files in MBPP format ({@code text}, {@code code}, {@code test_list}), HumanEval format
- * ({@code prompt}, {@code test}, {@code entry_point}) or event argument extraction ({@code sentence},
- * {@code event_type}, {@code arguments}: role, type, name); the format is recognised per line.
+ * Reads and writes task files, one task a line, in the format of its type ({@link TaskTypes}): MBPP ({@code text},
+ * {@code code}, {@code test_list}), HumanEval ({@code prompt}, {@code test}, {@code entry_point}) or event argument
+ * extraction ({@code sentence}, {@code event_type}, {@code arguments}: role, type, name); the format is recognised
+ * per line.
  */
 public final class TaskFiles {
 
@@ -86,66 +87,16 @@ public final class TaskFiles {
     private static Map<String, Object> row(Task task) {
         Map<String, Object> row = new LinkedHashMap<>();
         row.put("task_id", task.taskId());
-        if (task instanceof MbppTask mbpp) {
-            row.put("text", mbpp.text());
-            row.put("code", mbpp.code());
-            row.put("test_list", mbpp.testList());
-            row.put("test_setup_code", mbpp.testSetupCode());
-            row.put("challenge_test_list", List.of());
-        } else if (task instanceof HumanEvalTask humanEval) {
-            row.put("prompt", humanEval.prompt());
-            row.put("canonical_solution", humanEval.canonicalSolution());
-            row.put("test", humanEval.test());
-            row.put("entry_point", humanEval.entryPoint());
-        } else if (task instanceof EaeTask eae) {
-            row.put("sentence", eae.sentence());
-            row.put("event_type", eae.eventType());
-            row.put("arguments", eae.gold().stream().map(argument -> Map.of("role", argument.role(), "type",
-                    argument.type(), "name", argument.name())).toList());
-            if (eae.trigger() != null) {
-                row.put("trigger", eae.trigger());
-            }
-            if (eae.authors()) {
-                row.put("style", eae.style()); // absent: the typed style
-            }
-        }
+        row.putAll(task.type().row(task));
         return row;
     }
 
     static Task parse(JsonNode node, String where) {
-        String taskId = required(node, "task_id", where);
-        if (node.has("test_list")) {
-            JsonNode list = node.get("test_list");
-            if (!list.isArray() || list.isEmpty()) {
-                throw new IllegalArgumentException(where + ": test_list must be a non-empty array");
-            }
-            List<String> asserts = new ArrayList<>();
-            list.forEach(assertion -> asserts.add(assertion.asString()));
-            return new MbppTask(taskId, required(node, "text", where), orEmpty(node, "code"), asserts,
-                    orEmpty(node, "test_setup_code"));
-        }
-        if (node.has("entry_point")) {
-            return new HumanEvalTask(taskId, required(node, "prompt", where), orEmpty(node, "canonical_solution"),
-                    required(node, "test", where), required(node, "entry_point", where));
-        }
-        if (node.has("event_type")) {
-            List<ai.leti.common.tasks.eae.Argument> arguments = new ArrayList<>();
-            for (JsonNode argument : node.path("arguments")) {
-                arguments.add(new ai.leti.common.tasks.eae.Argument(required(argument, "role", where),
-                        required(argument, "type", where), required(argument, "name", where)));
-            }
-            try {
-                return new EaeTask(taskId, required(node, "sentence", where), required(node, "event_type", where), arguments,
-                        Jsonl.text(node, "trigger"), Jsonl.text(node, "style"));
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException(where + ": " + e.getMessage(), e);
-            }
-        }
-        throw new IllegalArgumentException(where + ": task " + taskId
-                + " is neither MBPP (test_list), HumanEval (entry_point) nor EAE (event_type) format");
+        return TaskTypes.recognizing(node, where, required(node, "task_id", where)).parse(node, where);
     }
 
-    private static String required(JsonNode node, String field, String where) {
+    /** A field a row must have, not blank; fails naming it and where. */
+    public static String required(JsonNode node, String field, String where) {
         String value = Jsonl.text(node, field);
         if (value == null || value.isBlank()) {
             throw new IllegalArgumentException(where + ": missing field " + field);
@@ -153,7 +104,8 @@ public final class TaskFiles {
         return value;
     }
 
-    private static String orEmpty(JsonNode node, String field) {
+    /** A field a row may lack: its text, or empty. */
+    public static String orEmpty(JsonNode node, String field) {
         String value = Jsonl.text(node, field);
         return value == null ? "" : value;
     }

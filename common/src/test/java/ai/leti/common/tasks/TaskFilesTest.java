@@ -60,7 +60,8 @@ class TaskFilesTest {
     @Test
     void rejectsRowsOfNeitherFormatAndDuplicates() throws IOException {
         assertThatThrownBy(() -> TaskFiles.read(write("odd.jsonl", "{\"task_id\": \"x\", \"prompt\": \"p\"}")))
-                .hasMessageContaining("neither MBPP");
+                .hasMessageContaining("odd.jsonl:1: task x is in none of the known formats: MBPP (test_list), HumanEval"
+                        + " (entry_point), EAE (event_type)");
         String row = "{\"task_id\": 1, \"text\": \"t\", \"test_list\": [\"assert 1\"]}";
         assertThatThrownBy(() -> TaskFiles.read(write("dup.jsonl", row, row))).hasMessageContaining("duplicate task_id 1");
     }

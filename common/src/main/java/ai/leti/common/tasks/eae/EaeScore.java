@@ -18,9 +18,13 @@ import tools.jackson.databind.JsonNode;
  */
 public final class EaeScore {
 
-    static final String MARKER = "LETI_EAE ";
+    public static final String MARKER = "LETI_EAE ";
 
     /** One program's counts. */
+    /** The score names, as evaluations, reports and metrics key them. */
+    public static final String IDENTIFICATION_F1 = "arg_identification_f1";
+    public static final String CLASSIFICATION_F1 = "arg_classification_f1";
+
     public record Counts(int predicted, int gold, int identified, int classified) {
     }
 
@@ -98,8 +102,8 @@ public final class EaeScore {
         int predicted = programs.stream().mapToInt(Counts::predicted).sum();
         int gold = programs.stream().mapToInt(Counts::gold).sum();
         Map<String, Double> f1 = new LinkedHashMap<>();
-        f1.put("arg_identification_f1", f1(programs.stream().mapToInt(Counts::identified).sum(), predicted, gold));
-        f1.put("arg_classification_f1", f1(programs.stream().mapToInt(Counts::classified).sum(), predicted, gold));
+        f1.put(IDENTIFICATION_F1, f1(programs.stream().mapToInt(Counts::identified).sum(), predicted, gold));
+        f1.put(CLASSIFICATION_F1, f1(programs.stream().mapToInt(Counts::classified).sum(), predicted, gold));
         return f1;
     }
 

@@ -1,0 +1,96 @@
+package ai.leti.generator.run;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import org.junit.jupiter.api.Test;
+
+import ai.leti.common.messages.CheckpointAnnouncement;
+import ai.leti.common.messages.ErrorCategory;
+import ai.leti.common.messages.ExecutionResult;
+import ai.leti.common.messages.Purpose;
+
+class RunInboxTest {
+
+    private static ExecutionResult result(int iteration, Purpose purpose, String task, int sample, boolean passed) {
+        return new ExecutionResult("run/" + iteration + "/" + purpose + "/" + task + "/" + sample, "run", iteration, purpose,
+                task, sample, "p", "c", passed, passed ? ErrorCategory.NONE : ErrorCategory.ASSERTION, "", "", 40, "e", false);
+    }
+
+    private static CheckpointAnnouncement checkpoint(int iteration) {
+        return new CheckpointAnnouncement("run", iteration, "http://t/" + iteration, Map.of("model.safetensors", "ab"), 1, 0.5,
+                4, 2.0, null);
+    }
+
+    @Test
+    void aWaitEndsWhenTheLastResultArrivesAndCountsEachCandidateOnce() throws Exception {
+        RunInbox inbox = new RunInbox(Duration.ofSeconds(30));
+        inbox.startIteration(1);
+        CompletableFuture<Long> waited = CompletableFuture.supplyAsync(() -> {
+            long started = System.nanoTime();
+            try {
+                inbox.awaitTrainingResults(3);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+            return System.nanoTime() - started;
+        });
+        inbox.deliver(result(1, Purpose.TRAIN, "a", 0, true));
+        inbox.deliver(result(1, Purpose.TRAIN, "a", 0, true)); // a re-delivery counts nothing
+        inbox.deliver(result(2, Purpose.TRAIN, "a", 1, true)); // another iteration's
+        inbox.deliver(result(1, Purpose.EVAL_GOOD, "a", 0, true)); // an evaluation's
+        assertThat(waited).isNotDone();
+        inbox.deliver(result(1, Purpose.TRAIN, "a", 1, false));
+        assertThat(waited).isNotDone();
+        inbox.deliver(result(1, Purpose.TRAIN, "b", 0, false));
+
+        assertThat(waited.get(5, TimeUnit.SECONDS)).isLessThan(TimeUnit.SECONDS.toNanos(5));
+        RunInbox.Counts counts = inbox.counts();
+        assertThat(counts.executed()).isEqualTo(3);
+        assertThat(counts.passed()).isEqualTo(1);
+        assertThat(counts.busySeconds()).isEqualTo(0.12);
+        assertThat(inbox.evaluationResults("run", 1)).hasSize(1);
+    }
+
+    @Test
+    void aStopEndsAWaitAtOnce() throws Exception {
+        RunInbox inbox = new RunInbox(Duration.ofMinutes(5));
+        inbox.startIteration(1);
+        CompletableFuture<Void> waited = CompletableFuture.runAsync(() -> {
+            try {
+                inbox.awaitCheckpoint(1);
+            } catch (TimeoutException | InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        Thread.sleep(100);
+        inbox.stop();
+        assertThatThrownBy(() -> waited.get(5, TimeUnit.SECONDS)).hasCauseInstanceOf(RunInbox.StoppedException.class);
+    }
+
+    @Test
+    void aCheckpointAnnouncedBeforeTheWaitIsFoundAndAForgottenOneIsAwaitedAgain() throws Exception {
+        RunInbox inbox = new RunInbox(Duration.ofMillis(300));
+        inbox.deliver(checkpoint(1));
+        assertThat(inbox.awaitCheckpoint(1).uri()).isEqualTo("http://t/1");
+        inbox.forget(1);
+        assertThatThrownBy(() -> inbox.awaitCheckpoint(1)).isInstanceOf(TimeoutException.class)
+                .hasMessageContaining("the checkpoint of iteration 1");
+    }
+
+    @Test
+    void theTrainersRefusalFailsEveryWaitWithItsReason() {
+        RunInbox inbox = new RunInbox(Duration.ofMinutes(5));
+        inbox.startIteration(1);
+        inbox.deliver(CheckpointAnnouncement.failed("run", 1, "the corpus holds a reference solution"));
+        assertThatThrownBy(() -> inbox.awaitTrainingResults(8)).isInstanceOf(IllegalStateException.class)
+                .hasMessage("the trainer refused iteration 1: the corpus holds a reference solution");
+        assertThatThrownBy(() -> inbox.awaitCheckpoint(1)).hasMessageContaining("refused");
+    }
+}
