@@ -16,8 +16,10 @@ import ai.leti.cli.stack.RunClient;
 import ai.leti.cli.stack.RunFollower;
 import ai.leti.cli.stack.Workspace;
 import ai.leti.common.json.Jsonl;
+import ai.leti.common.leti.FeedbackMode;
 import ai.leti.common.messages.IterationPlan;
 import ai.leti.common.runs.RunHistory;
+import ai.leti.common.runs.RunStage;
 import ai.leti.common.runs.RunStatus;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -52,12 +54,13 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--quick", description = "A smaller run (two modes, two iterations).")
     boolean quick;
 
-    @Option(names = "--task", defaultValue = "code", description = "code (generated functions), eae (event argument extraction,"
+    @Option(names = "--task", defaultValue = "code", converter = DemoTask.Converter.class, description = "code (generated functions), eae (event argument extraction,"
             + " typed ontology) or eae-authors (the same sentences the authors' way: their verifier, greedy evaluation).")
-    String task;
+    DemoTask task;
 
-    @Option(names = "--modes", split = ",", description = "Feedback modes to run (default: textual,binary,none,reference,passing-only; quick: textual,binary).")
-    List<String> modes;
+    @Option(names = "--modes", split = ",", converter = ModeConverter.class,
+            description = "Feedback modes to run (default: textual,binary,none,reference,passing-only; quick: textual,binary).")
+    List<FeedbackMode> modes;
 
     @Option(names = "--iterations", description = "Iterations per mode (default: 5; quick: 2).")
     Integer iterations;
@@ -82,11 +85,16 @@ public final class DemoCommand implements Callable<Integer> {
 
     private final PrintStream log = System.err;
 
+    /** Reads {@code --modes} by label ({@code passing-only}). */
+    static final class ModeConverter implements picocli.CommandLine.ITypeConverter<FeedbackMode> {
+        @Override
+        public FeedbackMode convert(String value) {
+            return FeedbackMode.ofLabel(value);
+        }
+    }
+
     @Override
     public Integer call() throws Exception {
-        if (!List.of("code", "eae", "eae-authors").contains(task)) {
-            throw new IllegalArgumentException("--task: code, eae or eae-authors, got " + task);
-        }
         DemoPlan preset = quick ? DemoPlan.quick(task, seed) : DemoPlan.full(task, seed);
         if (!List.of(IterationPlan.LENGTH, IterationPlan.GENERATION).contains(batchOrder)) {
             throw new IllegalArgumentException("--batch-order: length or generation, got " + batchOrder);
@@ -97,11 +105,6 @@ public final class DemoCommand implements Callable<Integer> {
         DemoPlan plan = new DemoPlan(task, modes != null ? modes : preset.modes(),
                 iterations != null ? iterations : preset.iterations(), preset.samplesPerTask(), preset.epochs(),
                 preset.evaluationSamples(), seed, batchOrder, trainingText);
-        for (String mode : plan.modes()) {
-            if (!DemoPlan.MODES.contains(mode)) {
-                throw new IllegalArgumentException("--modes: unknown mode '" + mode + "' (" + String.join(", ", DemoPlan.MODES) + ")");
-            }
-        }
         if (reportOnly) {
             if (out == null) {
                 throw new IllegalArgumentException("--report-only needs --out, the demo's run directory");
@@ -126,20 +129,20 @@ public final class DemoCommand implements Callable<Integer> {
 
     /** One run per mode, one after another; then the report. */
     private Integer runModes(DemoPlan plan, RunClient client, URI generator, Path tasks, Path base) throws Exception {
-        Map<String, RunStatus> finished = new LinkedHashMap<>();
+        Map<FeedbackMode, RunStatus> finished = new LinkedHashMap<>();
         long started = System.nanoTime();
-        for (String mode : plan.modes()) {
+        for (FeedbackMode mode : plan.modes()) {
             String request = plan.request(mode, base, tasks);
-            Files.writeString(out.resolve(mode + "-request.json"), request);
+            Files.writeString(out.resolve(mode.label() + "-request.json"), request);
             String id = client.start(request);
-            log.printf("%n== %s feedback: run %s, %d iterations (%s)%n", mode, id, plan.iterations(), generator.resolve("/runs/" + id));
+            log.printf("%n== %s feedback: run %s, %d iterations (%s)%n", mode.label(), id, plan.iterations(), generator.resolve("/runs/" + id));
             RunStatus status = new RunFollower(client, log).follow(id);
-            Files.writeString(out.resolve(mode + "-status.json"),
+            Files.writeString(out.resolve(mode.label() + "-status.json"),
                     Jsonl.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(status));
-            if (!status.stage().equals("DONE")) {
-                throw new IllegalStateException("run " + id + " (" + mode + ") ended " + status.stage() + ": " + status.problem());
+            if (status.stage() != RunStage.DONE) {
+                throw new IllegalStateException("run " + id + " (" + mode.label() + ") ended " + status.stage() + ": " + status.problem());
             }
-            Path runReport = Files.createDirectories(out.resolve(mode));
+            Path runReport = Files.createDirectories(out.resolve(mode.label()));
             Files.writeString(runReport.resolve(RunHistory.FILE), client.history(id));
             finished.put(mode, fromHistory(status, runReport));
         }
@@ -164,13 +167,13 @@ public final class DemoCommand implements Callable<Integer> {
 
     /** The report again, from the histories (or, before there were any, the statuses) a run directory kept. */
     private Integer rewriteReport(DemoPlan plan) throws Exception {
-        Map<String, RunStatus> finished = new LinkedHashMap<>();
-        for (String mode : plan.modes()) {
-            Path saved = out.resolve(mode + "-status.json");
+        Map<FeedbackMode, RunStatus> finished = new LinkedHashMap<>();
+        for (FeedbackMode mode : plan.modes()) {
+            Path saved = out.resolve(mode.label() + "-status.json");
             if (Files.exists(saved)) {
                 RunStatus status = Jsonl.MAPPER.readValue(Files.readString(saved), RunStatus.class);
-                finished.put(mode, Files.exists(out.resolve(mode).resolve(RunHistory.FILE))
-                        ? fromHistory(status, out.resolve(mode)) : status);
+                finished.put(mode, Files.exists(out.resolve(mode.label()).resolve(RunHistory.FILE))
+                        ? fromHistory(status, out.resolve(mode.label())) : status);
             }
         }
         if (finished.isEmpty()) {

@@ -7,6 +7,7 @@ import java.util.Map;
 
 import ai.leti.cli.model.pretrain.Pretraining;
 import ai.leti.common.json.Jsonl;
+import ai.leti.common.leti.FeedbackMode;
 import ai.leti.common.messages.IterationPlan;
 import ai.leti.common.tasks.TaskFiles;
 
@@ -16,17 +17,19 @@ import ai.leti.common.tasks.TaskFiles;
  * tokens, held-out pass@1 from 2 samples at temperature 0.2), in the full size or a quick one, on the generated
  * code tasks ({@code code}) or on event argument extraction ({@code eae}).
  */
-record DemoPlan(String task, List<String> modes, int iterations, int samplesPerTask, int epochs, int evaluationSamples,
+record DemoPlan(DemoTask task, List<FeedbackMode> modes, int iterations, int samplesPerTask, int epochs, int evaluationSamples,
         long seed, String batchOrder, String trainingText) {
 
     /** Every mode the demo can run, in its default order: LETI, its binary ablation, and three controls. */
-    static final List<String> MODES = List.of("textual", "binary", "none", "reference", "passing-only");
-    static DemoPlan full(String task, long seed) {
+    static final List<FeedbackMode> MODES = List.of(FeedbackMode.TEXTUAL, FeedbackMode.BINARY, FeedbackMode.NONE,
+            FeedbackMode.REFERENCE, FeedbackMode.PASSING_ONLY);
+
+    static DemoPlan full(DemoTask task, long seed) {
         return new DemoPlan(task, MODES, 5, 8, 4, 2, seed, IterationPlan.LENGTH, IterationPlan.EXECUTED);
     }
 
-    static DemoPlan quick(String task, long seed) {
-        return new DemoPlan(task, List.of("textual", "binary"), 2, 4, 3, 1, seed, IterationPlan.LENGTH,
+    static DemoPlan quick(DemoTask task, long seed) {
+        return new DemoPlan(task, List.of(FeedbackMode.TEXTUAL, FeedbackMode.BINARY), 2, 4, 3, 1, seed, IterationPlan.LENGTH,
                 IterationPlan.EXECUTED);
     }
 
@@ -38,33 +41,48 @@ record DemoPlan(String task, List<String> modes, int iterations, int samplesPerT
      */
     Pretraining.Settings pretraining(Path taskFile, Path out) {
         int steps = switch (task) {
-            case "eae" -> 200;
-            case "eae-authors" -> 700;
-            default -> 300;
+            case CODE -> 300;
+            case EAE -> 200;
+            case EAE_AUTHORS -> 700;
         };
         int sequence = switch (task) {
-            case "eae" -> 192;
-            case "eae-authors" -> 320;
-            default -> 128;
+            case CODE -> 128;
+            case EAE -> 192;
+            case EAE_AUTHORS -> 320;
         };
-        int batch = task.equals("eae-authors") ? 32 : 64;
+        int batch = task == DemoTask.EAE_AUTHORS ? 32 : 64;
         return new Pretraining.Settings(null, taskFile, out, 10, steps, 640, 4, 128, 4, sequence, batch, 2e-3, 0.1, seed,
                 40L << 20);
     }
 
+    /** The plan as {@code summary.json} records it, modes and task by label. */
+    Map<String, Object> describe() {
+        Map<String, Object> plan = new LinkedHashMap<>();
+        plan.put("task", task.label());
+        plan.put("modes", modes.stream().map(FeedbackMode::label).toList());
+        plan.put("iterations", iterations);
+        plan.put("samplesPerTask", samplesPerTask);
+        plan.put("epochs", epochs);
+        plan.put("evaluationSamples", evaluationSamples);
+        plan.put("seed", seed);
+        plan.put("batchOrder", batchOrder);
+        plan.put("trainingText", trainingText);
+        return plan;
+    }
+
     boolean extraction() {
-        return task.startsWith("eae");
+        return task.extraction();
     }
 
     /** Event argument extraction the authors' way: their verifier, no regularization, one greedy evaluation sample. */
     boolean authorsExtraction() {
-        return task.equals("eae-authors");
+        return task == DemoTask.EAE_AUTHORS;
     }
 
     /** The body of {@code POST /runs} for one mode. */
-    String request(String mode, Path base, Path tasks) {
+    String request(FeedbackMode mode, Path base, Path tasks) {
         Map<String, Object> request = new LinkedHashMap<>();
-        request.put("name", "demo-" + (extraction() ? task + "-" : "") + mode);
+        request.put("name", "demo-" + (extraction() ? task.label() + "-" : "") + mode.label());
         request.put("model", base.toAbsolutePath().toString());
         request.put("taskFile", tasks.resolve("train.jsonl").toAbsolutePath().toString());
         request.put("split", "all");
@@ -74,7 +92,7 @@ record DemoPlan(String task, List<String> modes, int iterations, int samplesPerT
         request.put("maxNewTokens", extraction() ? 96 : 64); // an event with four arguments is ~60 tokens
         request.put("iterations", iterations);
         request.put("epochs", epochs);
-        request.put("mode", mode.toUpperCase(java.util.Locale.ROOT).replace('-', '_'));
+        request.put("mode", mode.name());
         request.put("batchSize", 16);
         request.put("learningRate", 3e-4);
         if (authorsExtraction()) {

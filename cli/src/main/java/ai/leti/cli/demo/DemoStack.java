@@ -70,7 +70,7 @@ final class DemoStack implements AutoCloseable {
     private static Path baseModel(Workspace workspace, DemoPlan plan, Path pretrainTasks) throws Exception {
         // the recipe's identity: its settings with fixed paths (the task files are generated from the seed)
         String key = Integer.toUnsignedString(plan.pretraining(Path.of("tasks"), Path.of("base")).toString().hashCode(), 36);
-        Path base = cache(workspace).resolve("base-" + plan.task() + "-seed" + plan.seed() + "-" + key);
+        Path base = cache(workspace).resolve("base-" + plan.task().label() + "-seed" + plan.seed() + "-" + key);
         if (Files.isRegularFile(base.resolve("model.safetensors"))) {
             System.err.println("leti: base model " + base + " (pre-trained earlier with the same recipe)");
             return base;

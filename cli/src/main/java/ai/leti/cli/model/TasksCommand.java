@@ -3,6 +3,7 @@ package ai.leti.cli.model;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
+import ai.leti.cli.demo.DemoTask;
 import ai.leti.common.tasks.EaeTask;
 import ai.leti.common.tasks.eae.EaeTasks;
 import ai.leti.common.tasks.synthetic.SyntheticTasks;
@@ -19,11 +20,11 @@ public final class TasksCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "0", description = "Which constants go to which split (default: ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--task", defaultValue = "code",
+    @Option(names = "--task", defaultValue = "code", converter = DemoTask.Converter.class,
             description = "code (arithmetic, string and list functions), eae (event argument extraction as code, typed"
                     + " ontology) or eae-authors (the same sentences the authors' way: annotated ontology in the prompt,"
                     + " trigger marked, a verifier that compares with the gold arguments).")
-    String task;
+    DemoTask task;
 
     @Override
     public Integer call() {
@@ -32,22 +33,20 @@ public final class TasksCommand implements Callable<Integer> {
     }
 
     /** Writes the three task files of {@code task} (code, eae or eae-authors) under {@code out}; says what it wrote. */
-    public static String write(String task, long seed, Path out) {
-        int[] sizes;
-        switch (task) {
-            case "code" -> {
+    public static String write(DemoTask task, long seed, Path out) {
+        int[] sizes = switch (task) {
+            case CODE -> {
                 SyntheticTasks.TaskSet tasks = SyntheticTasks.generate(seed);
                 tasks.write(out);
-                sizes = new int[] {tasks.pretrain().size(), tasks.train().size(), tasks.heldOut().size()};
+                yield new int[] {tasks.pretrain().size(), tasks.train().size(), tasks.heldOut().size()};
             }
-            case "eae", "eae-authors" -> {
-                EaeTasks.TaskSet tasks = EaeTasks.generate(seed, task.equals("eae") ? EaeTask.TYPED : EaeTask.AUTHORS);
+            case EAE, EAE_AUTHORS -> {
+                EaeTasks.TaskSet tasks = EaeTasks.generate(seed, task == DemoTask.EAE ? EaeTask.TYPED : EaeTask.AUTHORS);
                 tasks.write(out);
-                sizes = new int[] {tasks.pretrain().size(), tasks.train().size(), tasks.heldOut().size()};
+                yield new int[] {tasks.pretrain().size(), tasks.train().size(), tasks.heldOut().size()};
             }
-            default -> throw new IllegalArgumentException("--task: code, eae or eae-authors, got " + task);
-        }
+        };
         return String.format("wrote %s: %d pre-training, %d training, %d held-out %s tasks", out, sizes[0], sizes[1],
-                sizes[2], task);
+                sizes[2], task.label());
     }
 }

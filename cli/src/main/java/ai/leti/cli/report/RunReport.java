@@ -22,6 +22,7 @@ import org.knowm.xchart.style.Styler;
 import ai.leti.common.runs.Evaluation;
 import ai.leti.common.runs.IterationStats;
 import ai.leti.common.runs.RunHistory;
+import ai.leti.common.tasks.eae.EaeScore;
 
 /**
  * The report of one run, drawn from its history file ({@link RunHistory}): {@code report.html} with PNG plots of
@@ -87,8 +88,8 @@ public final class RunReport {
         Map<String, Double> f1 = new LinkedHashMap<>();
         if (evaluation.scores() != null) {
             evaluation.scores().forEach((condition, scores) -> {
-                if (scores.get("arg_classification_f1") != null) {
-                    f1.put(condition, scores.get("arg_classification_f1"));
+                if (scores.get(EaeScore.CLASSIFICATION_F1) != null) {
+                    f1.put(condition, scores.get(EaeScore.CLASSIFICATION_F1));
                 }
             });
         }

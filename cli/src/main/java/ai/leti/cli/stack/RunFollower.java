@@ -2,11 +2,13 @@ package ai.leti.cli.stack;
 
 import java.io.IOException;
 import java.io.PrintStream;
-import java.util.List;
 import java.util.Map;
 
+import ai.leti.common.leti.Condition;
 import ai.leti.common.runs.Evaluation;
+import ai.leti.common.runs.RunStage;
 import ai.leti.common.runs.RunStatus;
+import ai.leti.common.tasks.eae.EaeScore;
 
 /** Follows a run over REST until it ends, printing each stage change, live counts and each evaluation as it lands. */
 public final class RunFollower {
@@ -31,14 +33,16 @@ public final class RunFollower {
                 Evaluation evaluation = status.evaluations().get(evaluationsShown);
                 Map<String, Double> pass = evaluation.passAt1();
                 log.printf("%n   held-out pass@1 after iteration %d (%d gradient steps): good %.3f  bad %.3f  plain %.3f",
-                        evaluation.iteration(), evaluation.gradientSteps(), pass.get("good"), pass.get("bad"), pass.get("plain"));
-                if (pass.containsKey("bad_empty")) {
-                    log.printf("  bad+empty span %.3f", pass.get("bad_empty"));
+                        evaluation.iteration(), evaluation.gradientSteps(), pass.get(Condition.GOOD.label()),
+                        pass.get(Condition.BAD.label()), pass.get(Condition.PLAIN.label()));
+                if (pass.containsKey(Condition.BAD_EMPTY.label())) {
+                    log.printf("  bad+empty span %.3f", pass.get(Condition.BAD_EMPTY.label()));
                 }
-                if (evaluation.scores() != null && evaluation.scores().containsKey("plain")) {
+                Map<String, Map<String, Double>> scores = evaluation.scores();
+                if (scores != null && scores.containsKey(Condition.PLAIN.label()) && scores.containsKey(Condition.GOOD.label())) {
                     log.printf("; argument classification F1 good %.3f  plain %.3f",
-                            evaluation.scores().get("good").get("arg_classification_f1"),
-                            evaluation.scores().get("plain").get("arg_classification_f1"));
+                            scores.get(Condition.GOOD.label()).get(EaeScore.CLASSIFICATION_F1),
+                            scores.get(Condition.PLAIN.label()).get(EaeScore.CLASSIFICATION_F1));
                 }
                 Double separation = evaluation.rewardTokenLikelihood().get("separation");
                 if (separation != null) {
@@ -48,13 +52,13 @@ public final class RunFollower {
             if (!now.equals(shown)) {
                 shown = now;
                 stageStarted = System.nanoTime();
-                log.printf("%n   iteration %d/%d  %-10s", status.iteration(), status.iterations(), status.stage().toLowerCase());
-            } else if (status.stage().equals("SAMPLING") || status.stage().equals("EXECUTING")) {
+                log.printf("%n   iteration %d/%d  %-10s", status.iteration(), status.iterations(), status.stage().label());
+            } else if (status.stage() == RunStage.SAMPLING || status.stage() == RunStage.EXECUTING) {
                 log.printf("\r   iteration %d/%d  %-10s sampled %d  executed %d  passed %d  (%.0f s)", status.iteration(),
-                        status.iterations(), status.stage().toLowerCase(), status.sampled(), status.executed(), status.passed(),
+                        status.iterations(), status.stage().label(), status.sampled(), status.executed(), status.passed(),
                         (System.nanoTime() - stageStarted) / 1e9);
             }
-            if (List.of("DONE", "FAILED", "STOPPED").contains(status.stage())) {
+            if (status.stage().ended()) {
                 log.println();
                 return status;
             }

@@ -14,9 +14,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import ai.leti.common.json.Jsonl;
+import ai.leti.common.leti.FeedbackMode;
 import ai.leti.common.runs.Evaluation;
 import ai.leti.common.runs.IterationStats;
+import ai.leti.common.runs.RunStage;
 import ai.leti.common.runs.RunStatus;
+import ai.leti.common.tasks.eae.EaeScore;
 import tools.jackson.databind.JsonNode;
 
 class DemoReportTest {
@@ -39,19 +42,19 @@ class DemoReportTest {
                     Map.of("good", Map.of("pass@1", series[i]), "bad", Map.of("pass@1", series[i] - 0.01), "plain",
                             Map.of("pass@1", series[i])),
                     Map.of("good", Map.of("assertion", 10 - i), "bad", Map.of(), "plain", Map.of("syntax", 3)),
-                    extraction ? Map.of("good", Map.of("arg_classification_f1", series[i] + 0.1), "plain",
-                            Map.of("arg_classification_f1", series[i] + 0.1)) : Map.of(),
+                    extraction ? Map.of("good", Map.of(EaeScore.CLASSIFICATION_F1, series[i] + 0.1), "plain",
+                            Map.of(EaeScore.CLASSIFICATION_F1, series[i] + 0.1)) : Map.of(),
                     Map.of("passing_good_minus_bad", 0.01 * i, "failing_good_minus_bad", -0.02 * i, "separation", 0.03 * i)));
             if (i > 0) {
                 timeline.add(new IterationStats(i, 30, 5, 6, 4, 22, 816, 0.2 + i / 10.0, 0.3, (int) stepsPerIteration));
             }
         }
-        return new RunStatus(id, "DONE", series.length - 1, series.length - 1, 816, 816, 300, "c", evaluations, timeline, null);
+        return new RunStatus(id, RunStage.DONE, series.length - 1, series.length - 1, 816, 816, 300, "c", evaluations, timeline, null);
     }
 
     @Test
     void measuresTheStepsTextualNeedsToReachBinarysBest() {
-        Map<String, Object> efficiency = DemoReport.sampleEfficiency(run("t", 400, 0.24, 0.30, 0.45),
+        Map<String, Object> efficiency = DemoFigures.sampleEfficiency(run("t", 400, 0.24, 0.30, 0.45),
                 run("b", 400, 0.24, 0.20, 0.28));
         assertThat(efficiency).containsEntry("binary_best", 0.28).containsEntry("binary_steps", 800L)
                 .containsEntry("textual_steps", 400L).containsEntry("ratio", 0.5).containsEntry("resolved", true);
@@ -69,13 +72,13 @@ class DemoReportTest {
     void aRatioBelowOneShowsWhenBinarysBestIsItsFirstEvaluation() {
         // Read only at the evaluations, both reach 0.30 at their first (ratio 1). Between them, textual (0.24 -> 0.40)
         // crosses 0.30 at 150 steps, binary (0.24 -> 0.30) at 400.
-        Map<String, Object> efficiency = DemoReport.sampleEfficiency(run("t", 400, 0.24, 0.40, 0.45),
+        Map<String, Object> efficiency = DemoFigures.sampleEfficiency(run("t", 400, 0.24, 0.40, 0.45),
                 run("b", 400, 0.24, 0.30, 0.28));
         assertThat(efficiency).containsEntry("ratio", 1.0).containsEntry("resolved", true);
         assertThat((double) efficiency.get("ratio_interpolated")).isCloseTo(0.375, within(1e-9));
         assertThat(efficiency).containsEntry("claim_holds", true);
 
-        Map<String, Object> slower = DemoReport.sampleEfficiency(run("t", 400, 0.24, 0.20, 0.25),
+        Map<String, Object> slower = DemoFigures.sampleEfficiency(run("t", 400, 0.24, 0.20, 0.25),
                 run("b", 400, 0.24, 0.30, 0.28));
         assertThat(slower).containsEntry("textual_steps", null).containsEntry("textual_steps_interpolated", null)
                 .containsEntry("ratio_interpolated", null).containsEntry("claim_holds", false);
@@ -83,20 +86,20 @@ class DemoReportTest {
 
     @Test
     void noRatioWhenBinaryNeverRoseAboveTheBase() {
-        Map<String, Object> flat = DemoReport.sampleEfficiency(run("t", 400, 0.24, 0.35, 0.45),
+        Map<String, Object> flat = DemoFigures.sampleEfficiency(run("t", 400, 0.24, 0.35, 0.45),
                 run("b", 400, 0.24, 0.20, 0.22));
         assertThat(flat).containsEntry("resolved", false).containsEntry("ratio_interpolated", null)
                 .containsEntry("claim_holds", false);
         assertThat((double) flat.get("binary_gain_over_base")).isCloseTo(-0.02, within(1e-9));
-        assertThat(DemoReport.stepsToReach(run("b", 400, 0.24, 0.20, 0.22).evaluations(), 0.3)).isNull();
+        assertThat(DemoFigures.stepsToReach(run("b", 400, 0.24, 0.20, 0.22).evaluations(), 0.3)).isNull();
     }
 
     @Test
     void writesTheSummaryThePlotsAndThePage() throws Exception {
-        Map<String, RunStatus> runs = new LinkedHashMap<>();
-        runs.put("textual", run("t", 408, 0.24, 0.35, 0.50));
-        runs.put("binary", run("b", 408, 0.24, 0.20, 0.26));
-        new DemoReport(out, DemoPlan.quick("code", 0), runs, 3.5).write();
+        Map<FeedbackMode, RunStatus> runs = new LinkedHashMap<>();
+        runs.put(FeedbackMode.TEXTUAL, run("t", 408, 0.24, 0.35, 0.50));
+        runs.put(FeedbackMode.BINARY, run("b", 408, 0.24, 0.20, 0.26));
+        new DemoReport(out, DemoPlan.quick(DemoTask.CODE, 0), runs, 3.5).write();
 
         JsonNode summary = Jsonl.MAPPER.readTree(Files.readString(out.resolve("summary.json")));
         assertThat(summary.at("/figures/textual_rise/base").asDouble()).isEqualTo(0.24);
@@ -117,10 +120,10 @@ class DemoReportTest {
 
     @Test
     void saysWhatRanAndWhereTheAuthorsSettingsAre() throws Exception {
-        Map<String, RunStatus> runs = new LinkedHashMap<>();
-        runs.put("textual", run("t", 408, 0.24, 0.35));
-        runs.put("reference", run("r", 56, 0.24, 0.60));
-        DemoPlan plan = new DemoPlan("eae-authors", List.of("textual", "reference"), 1, 8, 4, 2, 0, "generation", "raw");
+        Map<FeedbackMode, RunStatus> runs = new LinkedHashMap<>();
+        runs.put(FeedbackMode.TEXTUAL, run("t", 408, 0.24, 0.35));
+        runs.put(FeedbackMode.REFERENCE, run("r", 56, 0.24, 0.60));
+        DemoPlan plan = new DemoPlan(DemoTask.EAE_AUTHORS, List.of(FeedbackMode.TEXTUAL, FeedbackMode.REFERENCE), 1, 8, 4, 2, 0, "generation", "raw");
         new DemoReport(out, plan, runs, 1.0).write();
         assertThat(Files.readString(out.resolve("report.html"))).contains("Task eae-authors",
                 "the authors': one problem's samples side by side", "raw generations without end-of-text",
@@ -129,10 +132,10 @@ class DemoReportTest {
 
     @Test
     void plotsTheArgumentF1OfExtractionRuns() throws Exception {
-        Map<String, RunStatus> runs = new LinkedHashMap<>();
-        runs.put("textual", run("t", 100, true, 0.2, 0.4));
-        runs.put("binary", run("b", 100, true, 0.2, 0.3));
-        new DemoReport(out, DemoPlan.quick("eae", 0), runs, 2.0).write();
+        Map<FeedbackMode, RunStatus> runs = new LinkedHashMap<>();
+        runs.put(FeedbackMode.TEXTUAL, run("t", 100, true, 0.2, 0.4));
+        runs.put(FeedbackMode.BINARY, run("b", 100, true, 0.2, 0.3));
+        new DemoReport(out, DemoPlan.quick(DemoTask.EAE, 0), runs, 2.0).write();
         JsonNode summary = Jsonl.MAPPER.readTree(Files.readString(out.resolve("summary.json")));
         assertThat(summary.at("/modes/textual/held_out_arg_classification_f1/1").asDouble()).isCloseTo(0.5,
                 org.assertj.core.data.Offset.offset(1e-9));

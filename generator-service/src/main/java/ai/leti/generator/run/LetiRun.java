@@ -17,6 +17,7 @@ import ai.leti.common.messages.IterationPlan;
 import ai.leti.common.messages.Purpose;
 import ai.leti.common.runs.Evaluation;
 import ai.leti.common.runs.IterationStats;
+import ai.leti.common.runs.RunStage;
 import ai.leti.common.runs.RunStatus;
 import ai.leti.common.tasks.Task;
 import ai.leti.generator.checkpoint.CheckpointFetcher;
@@ -34,8 +35,6 @@ public final class LetiRun implements Runnable {
 
     private static final Logger log = LoggerFactory.getLogger(LetiRun.class);
 
-    public enum Stage { CREATED, SAMPLING, EXECUTING, TRAINING, EVALUATING, DONE, STOPPED, FAILED }
-
     private final String id;
     private final RunRequest request;
     private final List<Task> tasks;
@@ -50,7 +49,7 @@ public final class LetiRun implements Runnable {
     private final List<String> excludedPrograms;
     private final List<Evaluation> evaluations = Collections.synchronizedList(new ArrayList<>());
     private final List<IterationStats> timeline = Collections.synchronizedList(new ArrayList<>());
-    private volatile Stage stage = Stage.CREATED;
+    private volatile RunStage stage = RunStage.CREATED;
     private volatile int iteration;
     private volatile String checkpoint;
     /** Digest of the loaded checkpoint's files (null: the base model); the next plan names it. */
@@ -92,7 +91,7 @@ public final class LetiRun implements Runnable {
             CandidateSink sink, CheckpointFetcher fetcher, GeneratorProperties properties, GeneratorMetrics metrics) {
         LetiRun run = new LetiRun(saved.id(), saved.request(), tasks, evaluationTasks, excludedPrograms, sink, fetcher,
                 properties, metrics);
-        run.stage = Stage.valueOf(saved.stage());
+        run.stage = saved.stage();
         run.iteration = saved.iteration();
         run.completed = saved.completed();
         run.evaluated = saved.evaluated();
@@ -105,18 +104,18 @@ public final class LetiRun implements Runnable {
         run.timeline.addAll(saved.timeline());
         run.problem = saved.problem();
         run.resumedPublished = saved.iteration() == saved.completed() + 1
-                && (run.stage == Stage.EXECUTING || run.stage == Stage.TRAINING);
+                && (run.stage == RunStage.EXECUTING || run.stage == RunStage.TRAINING);
         return run;
     }
 
     /** Writes what a restart needs (see {@link SavedRun}). */
     private void save() {
-        new SavedRun(id, request, stage.name(), iteration, completed, evaluated, checkpoint, checkpointDigest, modelPath,
+        new SavedRun(id, request, stage, iteration, completed, evaluated, checkpoint, checkpointDigest, modelPath,
                 gradientSteps, List.copyOf(evaluations), List.copyOf(timeline), problem, evaluator.probe())
                 .save(properties.state());
     }
 
-    private void enter(Stage next) {
+    private void enter(RunStage next) {
         stage = next;
         save();
     }
@@ -131,7 +130,7 @@ public final class LetiRun implements Runnable {
     }
 
     public boolean active() {
-        return stage != Stage.CREATED && stage != Stage.DONE && stage != Stage.STOPPED && stage != Stage.FAILED;
+        return stage.active();
     }
 
     public void stop() {
@@ -140,7 +139,7 @@ public final class LetiRun implements Runnable {
 
     public RunStatus status() {
         RunInbox.Counts counts = inbox.counts();
-        return new RunStatus(id, stage.name(), iteration, request.iterations(), sampling.published(), counts.executed(),
+        return new RunStatus(id, stage, iteration, request.iterations(), sampling.published(), counts.executed(),
                 counts.passed(), checkpoint, List.copyOf(evaluations), List.copyOf(timeline), problem);
     }
 
@@ -160,8 +159,8 @@ public final class LetiRun implements Runnable {
     public void run() {
         LoadedModel model = null;
         try {
-            if (stage == Stage.CREATED) {
-                enter(Stage.EVALUATING);
+            if (stage == RunStage.CREATED) {
+                enter(RunStage.EVALUATING);
             } else {
                 log.info("run {}: resuming at iteration {} ({}) from checkpoint {}", id, iteration, stage, checkpoint);
             }
@@ -172,18 +171,18 @@ public final class LetiRun implements Runnable {
             }
             for (int next = completed + 1; next <= request.iterations(); next++) {
                 if (inbox.stopRequested()) {
-                    enter(Stage.STOPPED);
+                    enter(RunStage.STOPPED);
                     return;
                 }
                 model = iterate(model, next);
                 evaluateIfDue(model, next);
             }
-            enter(Stage.DONE);
+            enter(RunStage.DONE);
         } catch (RunInbox.StoppedException e) {
-            enter(Stage.STOPPED);
+            enter(RunStage.STOPPED);
         } catch (Exception e) {
             problem = e.getMessage();
-            enter(Stage.FAILED);
+            enter(RunStage.FAILED);
             log.error("run {} failed: {}", id, e.getMessage(), e);
         } finally {
             if (model != null) {
@@ -204,7 +203,7 @@ public final class LetiRun implements Runnable {
         inbox.startIteration(next);
         sampling.reset();
         if (!published) {
-            enter(Stage.SAMPLING);
+            enter(RunStage.SAMPLING);
             boolean reference = request.mode() == FeedbackMode.REFERENCE;
             int samples = reference ? 1 : request.samplesPerTask();
             // A re-sent plan (after a restart) is ignored by the trainer, as are candidates it has seen.
@@ -218,12 +217,12 @@ public final class LetiRun implements Runnable {
             }
             sampling.flush();
             samplingEnded = System.nanoTime();
-            enter(Stage.EXECUTING);
+            enter(RunStage.EXECUTING);
             inbox.awaitTrainingResults((long) tasks.size() * samples);
         } else { // its samples went out before the restart; the executors and the trainer have them
             log.info("run {}: iteration {} was sampled before the restart; waiting for its checkpoint", id, next);
         }
-        enter(Stage.TRAINING);
+        enter(RunStage.TRAINING);
         CheckpointSwap.Received received = swap.receive(next, checkpoint);
         model.close(); // every later sample comes from the new checkpoint
         CheckpointAnnouncement announcement = received.announcement();
@@ -264,7 +263,7 @@ public final class LetiRun implements Runnable {
     /** Evaluates after the base model, every {@code evaluationEvery} iterations and after the last. */
     private void evaluateIfDue(LoadedModel model, int after) throws Exception {
         if (after == 0 || after % request.evaluationEvery() == 0 || after == request.iterations()) {
-            enter(Stage.EVALUATING);
+            enter(RunStage.EVALUATING);
             iteration = after;
             Evaluation evaluation = evaluator.evaluate(model, after, gradientSteps);
             evaluations.add(evaluation);

@@ -25,6 +25,7 @@ import ai.leti.common.files.ConfinedPaths;
 import ai.leti.common.messages.CheckpointAnnouncement;
 import ai.leti.common.messages.ExecutionResult;
 import ai.leti.common.messages.IterationPlan;
+import ai.leti.common.runs.RunStage;
 import ai.leti.common.tasks.MbppSplit;
 import ai.leti.common.tasks.ProgramFingerprints;
 import ai.leti.common.tasks.Task;
@@ -81,7 +82,7 @@ public class RunRegistry implements AutoCloseable {
                         sink, fetcher, properties, metrics));
             } catch (InvalidRunException e) {
                 log.error("saved run {} cannot go on: {}", saved.id(), e.getMessage());
-                SavedRun failed = new SavedRun(saved.id(), saved.request(), "FAILED", saved.iteration(), saved.completed(),
+                SavedRun failed = new SavedRun(saved.id(), saved.request(), RunStage.FAILED, saved.iteration(), saved.completed(),
                         saved.evaluated(), saved.checkpoint(), saved.checkpointDigest(), saved.modelPath(),
                         saved.gradientSteps(), saved.evaluations(), saved.timeline(), "after a restart: " + e.getMessage(),
                         saved.probe());
@@ -195,7 +196,7 @@ public class RunRegistry implements AutoCloseable {
         if (holder.isPresent()) {
             throw new RunConflictException(holder.get().id());
         }
-        if (!run.status().stage().equals(LetiRun.Stage.CREATED.name())) {
+        if (run.status().stage() != RunStage.CREATED) {
             throw new RunConflictException(id);
         }
         threads.submit(run);
@@ -204,7 +205,7 @@ public class RunRegistry implements AutoCloseable {
     }
 
     private static void waitUntilActive(LetiRun run) {
-        for (int i = 0; i < 50 && run.status().stage().equals(LetiRun.Stage.CREATED.name()); i++) {
+        for (int i = 0; i < 50 && run.status().stage() == RunStage.CREATED; i++) {
             try {
                 Thread.sleep(10);
             } catch (InterruptedException e) {

@@ -13,6 +13,7 @@ import java.util.stream.Stream;
 import ai.leti.common.json.Jsonl;
 import ai.leti.common.runs.Evaluation;
 import ai.leti.common.runs.IterationStats;
+import ai.leti.common.runs.RunStage;
 
 /**
  * What a generator must remember of a run to go on after a restart, written to {@code <state>/<run>/run.json} at
@@ -29,7 +30,7 @@ import ai.leti.common.runs.IterationStats;
  * @param modelPath  where the checkpoint of {@code completed} lies on this machine
  * @param probe      the reward token's likelihood probe set, once the base model's evaluation chose it
  */
-public record SavedRun(String id, RunRequest request, String stage, int iteration, int completed, boolean evaluated,
+public record SavedRun(String id, RunRequest request, RunStage stage, int iteration, int completed, boolean evaluated,
         String checkpoint, String checkpointDigest, String modelPath, long gradientSteps,
         List<Evaluation> evaluations, List<IterationStats> timeline, String problem,
         List<RewardTokenProbe.Program> probe) {
