@@ -23,7 +23,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
 
 import ai.leti.common.messages.Verdict;
-import ai.leti.sandbox.feedback.FeedbackExtractor;
 
 /**
  * A fixed set of pre-started, isolated Python fork servers. {@link #run} borrows an idle worker, runs one
@@ -219,7 +218,7 @@ public final class SandboxPool implements AutoCloseable {
                 // One retry on a fresh worker: the failure was the sandbox's, and the program deserves a verdict.
                 response = worker.run(program, tests, names, seconds);
             }
-            return FeedbackExtractor.verdict(response);
+            return Verdicts.verdict(response);
         } finally {
             if (laneBack != null) {
                 laneBack.cancel(false);

@@ -4,7 +4,7 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
 import ai.leti.cli.demo.DemoTask;
-import ai.leti.common.tasks.EaeTask;
+import ai.leti.common.tasks.eae.EaeTask;
 import ai.leti.common.tasks.eae.EaeTasks;
 import ai.leti.common.tasks.synthetic.SyntheticTasks;
 import picocli.CommandLine.Command;

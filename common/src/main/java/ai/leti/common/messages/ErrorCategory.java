@@ -20,4 +20,16 @@ public enum ErrorCategory {
     public String tag() {
         return name().toLowerCase(java.util.Locale.ROOT);
     }
+
+    /** The error category of an exception type name as Python prints it. */
+    public static ErrorCategory ofException(String exceptionType) {
+        return switch (exceptionType) {
+            case "SyntaxError", "IndentationError", "TabError" -> SYNTAX;
+            case "NameError", "UnboundLocalError" -> NAME;
+            case "TypeError" -> TYPE;
+            case "AssertionError" -> ASSERTION;
+            case "MemoryError" -> MEMORY;
+            default -> OTHER;
+        };
+    }
 }

@@ -13,7 +13,7 @@ import ai.leti.common.leti.Condition;
 import ai.leti.common.messages.ErrorCategory;
 import ai.leti.common.messages.ExecutionResult;
 import ai.leti.common.messages.Purpose;
-import ai.leti.common.tasks.EaeTask;
+import ai.leti.common.tasks.eae.EaeTask;
 import ai.leti.common.tasks.MbppTask;
 import ai.leti.common.tasks.Task;
 import ai.leti.common.tasks.eae.Argument;

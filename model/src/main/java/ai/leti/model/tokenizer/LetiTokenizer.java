@@ -13,6 +13,7 @@ import java.util.Map;
 import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import ai.leti.common.json.Jsonl;
+import ai.leti.common.leti.Feedback;
 import ai.leti.common.leti.LetiFormat;
 import ai.leti.model.weights.WeightsException;
 import tools.jackson.databind.node.ArrayNode;
@@ -26,7 +27,7 @@ import tools.jackson.databind.node.ArrayNode;
  * tokenizer_config.json and special_tokens_map.json. Decoding never cleans up spaces (transformers does where
  * {@code clean_up_tokenization_spaces} is set): a program must come back byte for byte.
  */
-public final class LetiTokenizer implements AutoCloseable {
+public final class LetiTokenizer implements AutoCloseable, Feedback.Tokens {
 
     public static final String FILE = "tokenizer.json";
     public static final String GOOD = LetiFormat.GOOD;
@@ -173,6 +174,7 @@ public final class LetiTokenizer implements AutoCloseable {
         return token == null ? -1 : json.id(token);
     }
 
+    @Override
     public int[] encode(String text) {
         long[] ids = tokenizer.encode(text, false, false).getIds();
         int[] tokens = new int[ids.length];
@@ -193,6 +195,7 @@ public final class LetiTokenizer implements AutoCloseable {
         return ended;
     }
 
+    @Override
     public String decode(int[] tokens) {
         long[] ids = new long[tokens.length];
         for (int i = 0; i < tokens.length; i++) {

@@ -6,7 +6,6 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.HexFormat;
@@ -22,6 +21,7 @@ import org.springframework.stereotype.Component;
 import ai.djl.Device;
 import ai.djl.ndarray.types.DataType;
 import ai.leti.common.files.ConfinedPaths;
+import ai.leti.common.leti.Feedback;
 import ai.leti.common.leti.FeedbackMode;
 import ai.leti.common.leti.LetiFormat;
 import ai.leti.common.messages.ErrorCategory;
@@ -146,13 +146,7 @@ public class LetiFineTuner {
      * a plan that trains on raw generations (the authors'), without it; a reference solution always ends with it.
      */
     static int[] encode(LetiTokenizer tokenizer, IterationPlan plan, ExecutionResult result) {
-        String feedback = result.feedback();
-        if (plan.feedbackTokens() > 0 && feedback != null && !feedback.isEmpty()) {
-            int[] ids = tokenizer.encode(feedback);
-            if (ids.length > plan.feedbackTokens()) {
-                feedback = tokenizer.decode(Arrays.copyOfRange(ids, ids.length - plan.feedbackTokens(), ids.length));
-            }
-        }
+        String feedback = Feedback.forModel(result.feedback(), plan.feedbackTokens(), tokenizer);
         String text = LetiFormat.trainingText(plan.mode(), result.passed(), feedback, result.prompt(), result.completion());
         return plan.rawText() && plan.mode() != FeedbackMode.REFERENCE ? tokenizer.encode(text) : tokenizer.encodeDocument(text);
     }

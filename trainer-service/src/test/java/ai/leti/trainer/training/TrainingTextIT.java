@@ -9,6 +9,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import ai.leti.common.leti.Feedback;
 import ai.leti.common.leti.FeedbackMode;
 import ai.leti.common.leti.LetiFormat;
 import ai.leti.common.messages.ErrorCategory;
@@ -44,7 +45,8 @@ class TrainingTextIT {
                 dir.resolve(LetiTokenizer.FILE));
         try (LetiTokenizer tokenizer = LetiTokenizer.open(dir)) {
             int end = tokenizer.endOfText();
-            String text = LetiFormat.trainingText(FeedbackMode.TEXTUAL, false, failed().feedback(), PROMPT, RAW);
+            // the executor's raw feedback, as the one shaping place gives it to the model
+            String text = LetiFormat.trainingText(FeedbackMode.TEXTUAL, false, Feedback.reduce(failed().feedback()), PROMPT, RAW);
 
             int[] executed = LetiFineTuner.encode(tokenizer, plan(FeedbackMode.TEXTUAL, IterationPlan.EXECUTED), failed());
             assertThat(executed[executed.length - 1]).isEqualTo(end);

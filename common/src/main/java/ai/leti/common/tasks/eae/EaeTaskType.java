@@ -7,7 +7,6 @@ import java.util.Map;
 import java.util.Optional;
 
 import ai.leti.common.json.Jsonl;
-import ai.leti.common.tasks.EaeTask;
 import ai.leti.common.tasks.Task;
 import ai.leti.common.tasks.TaskFiles;
 import ai.leti.common.tasks.TaskScorer;

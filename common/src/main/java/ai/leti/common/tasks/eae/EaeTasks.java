@@ -10,7 +10,6 @@ import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import ai.leti.common.tasks.EaeTask;
 import ai.leti.common.tasks.TaskFiles;
 
 /**

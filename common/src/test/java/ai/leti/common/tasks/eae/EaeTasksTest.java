@@ -16,7 +16,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import ai.leti.common.json.Jsonl;
-import ai.leti.common.tasks.EaeTask;
 import ai.leti.common.tasks.Task;
 import ai.leti.common.tasks.TaskFiles;
 

@@ -1,4 +1,4 @@
-package ai.leti.common.tasks;
+package ai.leti.common.tasks.eae;
 
 import java.util.List;
 import java.util.Locale;
@@ -7,9 +7,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
-import ai.leti.common.tasks.eae.Argument;
-import ai.leti.common.tasks.eae.EaeTaskType;
-import ai.leti.common.tasks.eae.Ontology;
+import ai.leti.common.tasks.Task;
+import ai.leti.common.tasks.TaskType;
 
 /**
  * Event argument extraction written as code (the paper's second task), in one of two styles.

@@ -1,4 +1,4 @@
-package ai.leti.sandbox.feedback;
+package ai.leti.common.leti;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -10,8 +10,8 @@ import org.junit.jupiter.api.Test;
 
 import ai.leti.common.messages.ErrorCategory;
 
-/** Feedback extraction on real interpreter output: Python runs each program under a harness frame of its own. */
-class FeedbackExtractorTest {
+/** The feedback the model sees, from real interpreter output: Python runs each program under a harness frame of its own. */
+class FeedbackTest {
 
     /** Like the sandbox harness: compiles the program as "<program>" from a frame the feedback must not show. */
     private static final String HARNESS = String.join("\n",
@@ -29,11 +29,11 @@ class FeedbackExtractorTest {
 
     private record Interpreted(String excType, String traceback) {
         String feedback() {
-            return FeedbackExtractor.reduce(traceback);
+            return Feedback.reduce(traceback);
         }
 
         ErrorCategory category() {
-            return FeedbackExtractor.categorize(excType);
+            return ErrorCategory.ofException(excType);
         }
     }
 
@@ -120,7 +120,39 @@ class FeedbackExtractorTest {
 
     @Test
     void emptyTracebackGivesEmptyFeedback() {
-        assertThat(FeedbackExtractor.reduce(null)).isEmpty();
-        assertThat(FeedbackExtractor.reduce("  \n")).isEmpty();
+        assertThat(Feedback.reduce(null)).isEmpty();
+        assertThat(Feedback.reduce("  \n")).isEmpty();
+    }
+
+    /** Space-separated words as tokens: enough to see which end of the feedback the cut keeps. */
+    private static final Feedback.Tokens WORDS = new Feedback.Tokens() {
+        private final java.util.List<String> vocabulary = new java.util.ArrayList<>();
+
+        @Override
+        public int[] encode(String text) {
+            return java.util.Arrays.stream(text.split(" ")).mapToInt(word -> {
+                int id = vocabulary.indexOf(word);
+                if (id < 0) {
+                    vocabulary.add(word);
+                    id = vocabulary.size() - 1;
+                }
+                return id;
+            }).toArray();
+        }
+
+        @Override
+        public String decode(int[] ids) {
+            return String.join(" ", java.util.Arrays.stream(ids).mapToObj(vocabulary::get).toList());
+        }
+    };
+
+    @Test
+    void theModelSeesTheReducedFeedbackCutToItsLastTokens() throws Exception {
+        Interpreted run = python("def add(a, b):\n    return a - b\n\nassert add(1, 2) == 3\n");
+        assertThat(Feedback.forModel(run.traceback(), 0, WORDS)).as("no cut").isEqualTo(run.feedback());
+        String cut = Feedback.forModel(run.traceback(), 3, WORDS);
+        assertThat(cut).as("the end survives: the exception line").isEqualTo("2) == 3\nAssertionError");
+        assertThat(Feedback.forModel("Timeout", 60, WORDS)).isEqualTo("Timeout");
+        assertThat(Feedback.forModel(null, 60, WORDS)).isEmpty();
     }
 }
