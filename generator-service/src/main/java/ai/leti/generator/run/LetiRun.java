@@ -1,8 +1,6 @@
 package ai.leti.generator.run;
 
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -13,7 +11,6 @@ import org.slf4j.LoggerFactory;
 import ai.leti.common.leti.FeedbackMode;
 import ai.leti.common.messages.CheckpointAnnouncement;
 import ai.leti.common.messages.ExecutionResult;
-import ai.leti.common.messages.IterationPlan;
 import ai.leti.common.messages.Purpose;
 import ai.leti.common.runs.Evaluation;
 import ai.leti.common.runs.IterationStats;
@@ -47,21 +44,9 @@ public final class LetiRun implements Runnable {
     private final HistoryLog history;
     private final CandidateSink sink;
     private final List<String> excludedPrograms;
-    private final List<Evaluation> evaluations = Collections.synchronizedList(new ArrayList<>());
-    private final List<IterationStats> timeline = Collections.synchronizedList(new ArrayList<>());
-    private volatile RunStage stage = RunStage.CREATED;
-    private volatile int iteration;
-    private volatile String checkpoint;
-    /** Digest of the loaded checkpoint's files (null: the base model); the next plan names it. */
-    private volatile String checkpointDigest;
-    private volatile String problem;
-    private long gradientSteps;
-    /** The last iteration whose checkpoint is loaded (0: the base model), where it lies, and whether its evaluation is done. */
-    private int completed;
-    private String modelPath;
-    private boolean evaluated;
-    /** A restart found this run's samples of {@code iteration} published already (then only its checkpoint is awaited). */
-    private boolean resumedPublished;
+    private final RunState state;
+    /** A restart found this run's samples of its iteration published already (then only its checkpoint is awaited). */
+    private final boolean resumedPublished;
 
     /**
      * @param excludedPrograms fingerprints of every reference solution of the run's task and evaluation files: the
@@ -70,7 +55,16 @@ public final class LetiRun implements Runnable {
     public LetiRun(String id, RunRequest request, List<Task> tasks, List<Task> evaluationTasks,
             Set<String> excludedPrograms, CandidateSink sink, CheckpointFetcher fetcher, GeneratorProperties properties,
             GeneratorMetrics metrics) {
+        this(id, request, new RunState(request.model()), tasks, evaluationTasks, excludedPrograms, sink, fetcher,
+                properties, metrics);
+    }
+
+    private LetiRun(String id, RunRequest request, RunState state, List<Task> tasks, List<Task> evaluationTasks,
+            Set<String> excludedPrograms, CandidateSink sink, CheckpointFetcher fetcher, GeneratorProperties properties,
+            GeneratorMetrics metrics) {
         this.id = id;
+        this.state = state;
+        this.resumedPublished = state.samplesPublished();
         this.request = request;
         this.tasks = tasks;
         this.excludedPrograms = List.copyOf(excludedPrograms);
@@ -80,43 +74,26 @@ public final class LetiRun implements Runnable {
         this.history = new HistoryLog(properties.state().resolve(id));
         this.inbox = new RunInbox(properties.waitTimeout());
         this.sampling = new CandidateSampling(id, request, sink, inbox, properties, metrics);
-        this.swap = new CheckpointSwap(id, inbox, fetcher, properties, metrics, refused -> problem = refused);
+        this.swap = new CheckpointSwap(id, inbox, fetcher, properties, metrics, refused -> state.problem = refused);
         this.evaluator = new Evaluator(id, request, evaluationTasks, sampling, inbox, properties);
-        this.checkpoint = request.model();
-        this.modelPath = request.model();
     }
 
     /** A run a previous process saved; {@link #run()} goes on from where it was. */
     static LetiRun resumed(SavedRun saved, List<Task> tasks, List<Task> evaluationTasks, Set<String> excludedPrograms,
             CandidateSink sink, CheckpointFetcher fetcher, GeneratorProperties properties, GeneratorMetrics metrics) {
-        LetiRun run = new LetiRun(saved.id(), saved.request(), tasks, evaluationTasks, excludedPrograms, sink, fetcher,
-                properties, metrics);
-        run.stage = saved.stage();
-        run.iteration = saved.iteration();
-        run.completed = saved.completed();
-        run.evaluated = saved.evaluated();
-        run.checkpoint = saved.checkpoint();
-        run.checkpointDigest = saved.checkpointDigest();
+        LetiRun run = new LetiRun(saved.id(), saved.request(), RunState.of(saved), tasks, evaluationTasks, excludedPrograms,
+                sink, fetcher, properties, metrics);
         run.evaluator.restoreProbe(saved.probe());
-        run.modelPath = saved.modelPath();
-        run.gradientSteps = saved.gradientSteps();
-        run.evaluations.addAll(saved.evaluations());
-        run.timeline.addAll(saved.timeline());
-        run.problem = saved.problem();
-        run.resumedPublished = saved.iteration() == saved.completed() + 1
-                && (run.stage == RunStage.EXECUTING || run.stage == RunStage.TRAINING);
         return run;
     }
 
     /** Writes what a restart needs (see {@link SavedRun}). */
     private void save() {
-        new SavedRun(id, request, stage, iteration, completed, evaluated, checkpoint, checkpointDigest, modelPath,
-                gradientSteps, List.copyOf(evaluations), List.copyOf(timeline), problem, evaluator.probe())
-                .save(properties.state());
+        state.saved(id, request, evaluator.probe()).save(properties.state());
     }
 
     private void enter(RunStage next) {
-        stage = next;
+        state.stage = next;
         save();
     }
 
@@ -130,7 +107,7 @@ public final class LetiRun implements Runnable {
     }
 
     public boolean active() {
-        return stage.active();
+        return state.stage.active();
     }
 
     public void stop() {
@@ -139,8 +116,8 @@ public final class LetiRun implements Runnable {
 
     public RunStatus status() {
         RunInbox.Counts counts = inbox.counts();
-        return new RunStatus(id, stage, iteration, request.iterations(), sampling.published(), counts.executed(),
-                counts.passed(), checkpoint, List.copyOf(evaluations), List.copyOf(timeline), problem);
+        return new RunStatus(id, state.stage, state.iteration, request.iterations(), sampling.published(), counts.executed(),
+                counts.passed(), state.checkpoint, List.copyOf(state.evaluations), List.copyOf(state.timeline), state.problem);
     }
 
     /** A result from the executors: counted for the current iteration, or kept for evaluation. */
@@ -159,17 +136,17 @@ public final class LetiRun implements Runnable {
     public void run() {
         LoadedModel model = null;
         try {
-            if (stage == RunStage.CREATED) {
+            if (state.stage == RunStage.CREATED) {
                 enter(RunStage.EVALUATING);
             } else {
-                log.info("run {}: resuming at iteration {} ({}) from checkpoint {}", id, iteration, stage, checkpoint);
+                log.info("run {}: resuming at iteration {} ({}) from checkpoint {}", id, state.iteration, state.stage, state.checkpoint);
             }
-            model = LoadedModel.load(completed, checkpoint, Path.of(modelPath), properties.device());
-            metrics.checkpoint(completed);
-            if (!evaluated) {
-                evaluateIfDue(model, completed);
+            model = LoadedModel.load(state.completed, state.checkpoint, Path.of(state.modelPath), properties.device());
+            metrics.checkpoint(state.completed);
+            if (!state.evaluated) {
+                evaluateIfDue(model, state.completed);
             }
-            for (int next = completed + 1; next <= request.iterations(); next++) {
+            for (int next = state.completed + 1; next <= request.iterations(); next++) {
                 if (inbox.stopRequested()) {
                     enter(RunStage.STOPPED);
                     return;
@@ -181,7 +158,7 @@ public final class LetiRun implements Runnable {
         } catch (RunInbox.StoppedException e) {
             enter(RunStage.STOPPED);
         } catch (Exception e) {
-            problem = e.getMessage();
+            state.problem = e.getMessage();
             enter(RunStage.FAILED);
             log.error("run {} failed: {}", id, e.getMessage(), e);
         } finally {
@@ -198,8 +175,8 @@ public final class LetiRun implements Runnable {
     private LoadedModel iterate(LoadedModel model, int next) throws Exception {
         long started = System.nanoTime();
         long samplingEnded = started;
-        boolean published = resumedPublished && next == iteration;
-        iteration = next;
+        boolean published = resumedPublished && next == state.iteration;
+        state.iteration = next;
         inbox.startIteration(next);
         sampling.reset();
         if (!published) {
@@ -208,7 +185,8 @@ public final class LetiRun implements Runnable {
             int samples = reference ? 1 : request.samplesPerTask();
             // A re-sent plan (after a restart) is ignored by the trainer, as are candidates it has seen.
             // The plan names the checkpoint these samples come from: the trainer continues from exactly it.
-            sink.plan(plan(next, tasks.size() * samples));
+            sink.plan(request.plan(id, next, state.checkpoint, state.completed, state.checkpointDigest,
+                    tasks.size() * samples, excludedPrograms));
             if (reference) { // the paper's ground-truth baseline: no sampling
                 sampling.references(next, tasks);
             } else { // raw (the authors'): no stop sequence, the generation runs to end-of-text or the limit
@@ -223,29 +201,15 @@ public final class LetiRun implements Runnable {
             log.info("run {}: iteration {} was sampled before the restart; waiting for its checkpoint", id, next);
         }
         enter(RunStage.TRAINING);
-        CheckpointSwap.Received received = swap.receive(next, checkpoint);
+        CheckpointSwap.Received received = swap.receive(next, state.checkpoint);
         model.close(); // every later sample comes from the new checkpoint
         CheckpointAnnouncement announcement = received.announcement();
-        checkpoint = announcement.uri();
-        checkpointDigest = CheckpointAnnouncement.digestOf(announcement.files());
-        modelPath = received.directory().toString();
-        completed = next;
-        evaluated = false;
+        state.loaded(next, announcement, received.directory());
         metrics.checkpoint(next);
-        gradientSteps += announcement.steps();
         if (!published) { // an interrupted iteration's stage times mean nothing
             record(next, announcement, started, samplingEnded);
         }
         return received.model();
-    }
-
-    private IterationPlan plan(int next, int candidates) {
-        return new IterationPlan(id, next, request.mode(), checkpoint, completed, checkpointDigest, candidates,
-                request.epochs(), request.batchSize(), request.learningRate(), request.regularizationRatio(),
-                request.regularizationCorpus(),
-                request.regularizationBlockTokens() == null ? 0 : request.regularizationBlockTokens(), excludedPrograms,
-                request.feedbackTokens(), request.batchOrder() == null ? IterationPlan.LENGTH : request.batchOrder(),
-                raw() ? IterationPlan.RAW : IterationPlan.EXECUTED);
     }
 
     /** The iteration's stage times and figures, into the timeline, the history and the metrics. */
@@ -255,7 +219,7 @@ public final class LetiRun implements Runnable {
         IterationStats stats = new IterationStats(next, seconds(System.nanoTime() - started),
                 seconds(samplingEnded - started), seconds(counts.lastResult() - counts.firstPublished()), counts.busySeconds(),
                 announcement.trainSeconds(), counts.executed(), passRate, announcement.loss(), announcement.steps());
-        timeline.add(stats);
+        state.timeline.add(stats);
         history.iteration(stats, sampling.tokens());
         metrics.samplePassRate(id, mode(), passRate);
     }
@@ -264,19 +228,19 @@ public final class LetiRun implements Runnable {
     private void evaluateIfDue(LoadedModel model, int after) throws Exception {
         if (after == 0 || after % request.evaluationEvery() == 0 || after == request.iterations()) {
             enter(RunStage.EVALUATING);
-            iteration = after;
-            Evaluation evaluation = evaluator.evaluate(model, after, gradientSteps);
-            evaluations.add(evaluation);
+            state.iteration = after;
+            Evaluation evaluation = evaluator.evaluate(model, after, state.gradientSteps);
+            state.evaluations.add(evaluation);
             history.evaluation(evaluation);
             metrics.rewardTokenLikelihood(id, mode(), evaluation.rewardTokenLikelihood());
             metrics.evaluation(id, mode(), after, evaluation.passAt1(), evaluation.scores());
         }
-        evaluated = true;
+        state.evaluated = true;
         save();
     }
 
     private boolean raw() {
-        return IterationPlan.RAW.equals(request.trainingText());
+        return request.rawText();
     }
 
     private String mode() {

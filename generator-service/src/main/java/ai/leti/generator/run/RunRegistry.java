@@ -1,10 +1,7 @@
 package ai.leti.generator.run;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -12,8 +9,6 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -21,15 +16,10 @@ import org.springframework.boot.context.event.ApplicationReadyEvent;
 import org.springframework.context.event.EventListener;
 import org.springframework.stereotype.Component;
 
-import ai.leti.common.files.ConfinedPaths;
 import ai.leti.common.messages.CheckpointAnnouncement;
 import ai.leti.common.messages.ExecutionResult;
-import ai.leti.common.messages.IterationPlan;
 import ai.leti.common.runs.RunStage;
-import ai.leti.common.tasks.MbppSplit;
-import ai.leti.common.tasks.ProgramFingerprints;
 import ai.leti.common.tasks.Task;
-import ai.leti.common.tasks.TaskFiles;
 import ai.leti.generator.checkpoint.CheckpointFetcher;
 import ai.leti.generator.config.GeneratorProperties;
 import ai.leti.generator.metrics.GeneratorMetrics;
@@ -43,9 +33,6 @@ public class RunRegistry implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(RunRegistry.class);
 
-    /** {@code file:12: reason}: the line number of a task file's parse error. */
-    private static final Pattern LINE = Pattern.compile(":(\\d+):");
-
     private final Map<String, LetiRun> runs = new ConcurrentHashMap<>();
     private final ExecutorService threads = Executors.newCachedThreadPool(runnable -> {
         Thread thread = new Thread(runnable, "leti-run");
@@ -56,7 +43,7 @@ public class RunRegistry implements AutoCloseable {
     private final CheckpointFetcher fetcher;
     private final GeneratorProperties properties;
     private final GeneratorMetrics metrics;
-    private final ConfinedPaths readable;
+    private final RunFiles files;
 
     public RunRegistry(CandidateSink sink, CheckpointFetcher fetcher, GeneratorProperties properties,
             GeneratorMetrics metrics) {
@@ -64,9 +51,7 @@ public class RunRegistry implements AutoCloseable {
         this.fetcher = fetcher;
         this.properties = properties;
         this.metrics = metrics;
-        List<Path> roots = new ArrayList<>(properties.dataRoots());
-        roots.add(properties.state());
-        this.readable = new ConfinedPaths(roots);
+        this.files = new RunFiles(properties);
         load();
     }
 
@@ -75,10 +60,9 @@ public class RunRegistry implements AutoCloseable {
         List<String> unreadable = new ArrayList<>();
         for (SavedRun saved : SavedRun.loadAll(properties.state(), unreadable)) {
             try {
-                List<Task> tasks = tasks("taskFile", saved.request().taskFile(), saved.request().split());
-                List<Task> evaluationTasks = tasks("evaluationFile", evaluationFile(saved.request()),
-                        saved.request().evaluationSplit());
-                runs.put(saved.id(), LetiRun.resumed(saved, tasks, evaluationTasks, excludedPrograms(saved.request()),
+                List<Task> tasks = files.tasks(saved.request());
+                List<Task> evaluationTasks = files.evaluationTasks(saved.request());
+                runs.put(saved.id(), LetiRun.resumed(saved, tasks, evaluationTasks, RunFiles.excludedPrograms(saved.request()),
                         sink, fetcher, properties, metrics));
             } catch (InvalidRunException e) {
                 log.error("saved run {} cannot go on: {}", saved.id(), e.getMessage());
@@ -104,89 +88,20 @@ public class RunRegistry implements AutoCloseable {
         }
     }
 
-    private static String evaluationFile(RunRequest request) {
-        return request.evaluationFile() == null || request.evaluationFile().isBlank() ? request.taskFile()
-                : request.evaluationFile();
-    }
-
     /**
      * Checks what the request points at, then registers the run; problems name the field. Every path must lie under
      * {@code leti.generator.data-roots} or the state directory, and no answer quotes a file's content.
      */
     public LetiRun create(RunRequest request) {
-        Path model = confined("model", request.model());
-        if (!Files.isRegularFile(model.resolve("config.json")) || !Files.isRegularFile(model.resolve("tokenizer.json"))) {
-            throw new InvalidRunException("model", "no checkpoint directory (config.json, tokenizer.json) at " + model);
-        }
-        List<Task> tasks = tasks("taskFile", request.taskFile(), request.split());
-        List<Task> evaluationTasks = tasks("evaluationFile", evaluationFile(request), request.evaluationSplit());
-        checkCorpus(request);
+        files.model(request);
+        List<Task> tasks = files.tasks(request);
+        List<Task> evaluationTasks = files.evaluationTasks(request);
+        RunFiles.checkCorpus(request);
         String id = request.name() + "-" + Long.toString(Instant.now().toEpochMilli(), 36);
-        LetiRun run = new LetiRun(id, request, tasks, evaluationTasks, excludedPrograms(request), sink, fetcher,
+        LetiRun run = new LetiRun(id, request, tasks, evaluationTasks, RunFiles.excludedPrograms(request), sink, fetcher,
                 properties, metrics);
         runs.put(id, run);
         return run;
-    }
-
-    /**
-     * Regularization needs a corpus of plain code, and never the run's own task or evaluation file. Whether the
-     * corpus holds any of their solutions only the trainer can tell (it reads the corpus): it refuses the plan,
-     * and the run fails with its reason.
-     */
-    static void checkCorpus(RunRequest request) {
-        String corpus = request.regularizationCorpus();
-        if (request.regularizationRatio() > 0 && (corpus == null || corpus.isBlank())) {
-            throw new InvalidRunException("regularizationCorpus", "required when regularizationRatio > 0: a directory"
-                    + " of .py files, a JSONL file with a \"content\" field per line, or stdlib (the trainer's Python"
-                    + " standard library); never a task file. regularizationRatio 0 trains without");
-        }
-        if (corpus != null && !corpus.equals(IterationPlan.STANDARD_LIBRARY)) {
-            for (String file : List.of(request.taskFile(), evaluationFile(request))) {
-                if (Path.of(corpus).toAbsolutePath().normalize().equals(Path.of(file).toAbsolutePath().normalize())) {
-                    throw new InvalidRunException("regularizationCorpus", "is this run's task or evaluation file "
-                            + file + ": its reference solutions are ground truth");
-                }
-            }
-        }
-    }
-
-    /** Fingerprints of every reference solution in the run's task and evaluation files, whole files (all splits). */
-    private static Set<String> excludedPrograms(RunRequest request) {
-        Set<String> fingerprints = new LinkedHashSet<>();
-        for (String file : new LinkedHashSet<>(List.of(request.taskFile(), evaluationFile(request)))) {
-            fingerprints.addAll(ProgramFingerprints.ofReferences(TaskFiles.read(Path.of(file)).values()));
-        }
-        return fingerprints;
-    }
-
-    private Path confined(String field, String path) {
-        try {
-            return readable.check(field, path);
-        } catch (ConfinedPaths.OutsideRootsException e) {
-            throw new InvalidRunException(field, e.reason());
-        }
-    }
-
-    private List<Task> tasks(String field, String file, String split) {
-        Path path = confined(field, file);
-        if (!Files.isRegularFile(path)) {
-            throw new InvalidRunException(field, "no task file at " + file);
-        }
-        List<Task> tasks;
-        try {
-            tasks = split.equals("all") ? new ArrayList<>(TaskFiles.read(path).values())
-                    : TaskFiles.read(path, MbppSplit.valueOf(split.toUpperCase(java.util.Locale.ROOT)));
-        } catch (RuntimeException e) {
-            // The reason can quote the file (a task id, a value): it goes to the log, the answer says where only.
-            log.warn("{} {} is not a task file: {}", field, file, e.getMessage());
-            Matcher line = LINE.matcher(String.valueOf(e.getMessage()));
-            throw new InvalidRunException(field, file + (line.find() ? " line " + line.group(1) : "")
-                    + " is not a task file of MBPP's or HumanEval's format; the generator's log has the reason");
-        }
-        if (tasks.isEmpty()) {
-            throw new InvalidRunException(field, "split " + split + " of " + file + " holds no tasks");
-        }
-        return tasks;
     }
 
     /** Starts a run unless another one holds the model. */

@@ -12,6 +12,7 @@ import jakarta.validation.constraints.Pattern;
 import jakarta.validation.constraints.Size;
 
 import ai.leti.common.leti.FeedbackMode;
+import ai.leti.common.messages.IterationPlan;
 
 /**
  * A LETI run as a user asks for it. Paths are on the generator's file system (the trainer reads the starting
@@ -67,4 +68,22 @@ public record RunRequest(
         @Min(1) @Max(1000) int evaluationEvery,
         @DecimalMin(value = "0.1") @DecimalMax("600") double timeoutSeconds,
         long seed) {
+
+    /** Whether training samples run to end-of-text or the token limit, with no stop sequence (the authors'). */
+    public boolean rawText() {
+        return IterationPlan.RAW.equals(trainingText);
+    }
+
+    /**
+     * What this run asks the trainer to do with iteration {@code iteration}'s {@code candidates} results, continuing
+     * from the checkpoint of iteration {@code completed} ({@code checkpoint}, whose files' digest is
+     * {@code checkpointDigest}; null for the base model).
+     */
+    public IterationPlan plan(String runId, int iteration, String checkpoint, int completed, String checkpointDigest,
+            int candidates, List<String> excludedPrograms) {
+        return new IterationPlan(runId, iteration, mode, checkpoint, completed, checkpointDigest, candidates, epochs,
+                batchSize, learningRate, regularizationRatio, regularizationCorpus,
+                regularizationBlockTokens == null ? 0 : regularizationBlockTokens, excludedPrograms, feedbackTokens,
+                batchOrder == null ? IterationPlan.LENGTH : batchOrder, rawText() ? IterationPlan.RAW : IterationPlan.EXECUTED);
+    }
 }

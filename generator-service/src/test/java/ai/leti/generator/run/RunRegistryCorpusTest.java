@@ -22,23 +22,23 @@ class RunRegistryCorpusTest {
 
     @Test
     void thePresetsNameTheImagesStandardLibrary() {
-        assertThatCode(() -> RunRegistry.checkCorpus(preset(json -> { }))).doesNotThrowAnyException();
+        assertThatCode(() -> RunFiles.checkCorpus(preset(json -> { }))).doesNotThrowAnyException();
     }
 
     @Test
     void regularizationWithoutACorpusIsRefusedNamingTheField() {
-        assertThatThrownBy(() -> RunRegistry.checkCorpus(preset(json -> json.remove("regularizationCorpus"))))
+        assertThatThrownBy(() -> RunFiles.checkCorpus(preset(json -> json.remove("regularizationCorpus"))))
                 .isInstanceOf(RunRegistry.InvalidRunException.class)
                 .hasMessageContaining("required when regularizationRatio > 0").hasMessageContaining("never a task file")
                 .extracting(e -> ((RunRegistry.InvalidRunException) e).field()).isEqualTo("regularizationCorpus");
-        assertThatCode(() -> RunRegistry.checkCorpus(preset(json -> json.put("regularizationRatio", 0)
+        assertThatCode(() -> RunFiles.checkCorpus(preset(json -> json.put("regularizationRatio", 0)
                 .remove("regularizationCorpus")))).as("no regularization, no corpus").doesNotThrowAnyException();
     }
 
     @Test
     void theRunsOwnTaskOrEvaluationFileIsNeverItsCorpus() {
         for (String file : new String[] {"taskFile", "evaluationFile"}) {
-            assertThatThrownBy(() -> RunRegistry.checkCorpus(preset(json -> json.put("regularizationCorpus",
+            assertThatThrownBy(() -> RunFiles.checkCorpus(preset(json -> json.put("regularizationCorpus",
                     json.get(file).asString())))).hasMessageContaining("ground truth");
         }
     }

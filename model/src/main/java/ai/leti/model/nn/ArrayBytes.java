@@ -10,7 +10,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.leti.model.weights.DType;
-import ai.leti.model.weights.Safetensors;
+import ai.leti.model.weights.SafetensorsWriter;
 
 /**
  * Engine arrays read and written through views of their own memory, a block of rows at a time, so weights and
@@ -85,9 +85,9 @@ public final class ArrayBytes {
     }
 
     /** A whole array as a tensor to write, in its own dtype (the file's dtype is chosen by the writer). */
-    public static Safetensors.Outgoing outgoing(String name, NDArray array) {
+    public static SafetensorsWriter.Outgoing outgoing(String name, NDArray array) {
         long[] shape = array.getShape().getShape();
-        return new Safetensors.Outgoing(name, shape, DType.of(array.getDataType()),
+        return new SafetensorsWriter.Outgoing(name, shape, DType.of(array.getDataType()),
                 sink -> rowBlocks(array, 0, shape.length == 0 ? 1 : shape[0], sink));
     }
 

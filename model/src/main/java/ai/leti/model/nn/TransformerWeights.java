@@ -17,7 +17,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.leti.model.ModelConfig;
 import ai.leti.model.weights.CheckpointFiles;
 import ai.leti.model.weights.DType;
-import ai.leti.model.weights.Safetensors;
+import ai.leti.model.weights.SafetensorsWriter;
 import ai.leti.model.weights.WeightsException;
 
 /**
@@ -151,7 +151,7 @@ public final class TransformerWeights {
      * {@code dtype}, sharded as {@code save_pretrained} shards, so transformers and this project can load them.
      */
     public void save(ModelConfig config, Path directory, DType dtype, long maxShardBytes) {
-        List<Safetensors.Outgoing> tensors = new ArrayList<>();
+        List<SafetensorsWriter.Outgoing> tensors = new ArrayList<>();
         for (WeightSpec spec : specs) {
             NDArray array = arrays.get(spec.name());
             if (spec.parts().isEmpty()) {
@@ -162,7 +162,7 @@ public final class TransformerWeights {
             long row = 0;
             for (WeightSpec.Part part : spec.parts()) {
                 long from = row;
-                tensors.add(new Safetensors.Outgoing(part.name(), spec.shapeOf(part), held,
+                tensors.add(new SafetensorsWriter.Outgoing(part.name(), spec.shapeOf(part), held,
                         sink -> ArrayBytes.rowBlocks(array, from, part.rows(), sink)));
                 row += part.rows();
             }

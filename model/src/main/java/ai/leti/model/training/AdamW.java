@@ -13,6 +13,7 @@ import ai.leti.model.nn.ArrayBytes;
 import ai.leti.model.nn.GradMode;
 import ai.leti.model.weights.DType;
 import ai.leti.model.weights.Safetensors;
+import ai.leti.model.weights.SafetensorsWriter;
 import ai.leti.model.weights.WeightsException;
 
 /**
@@ -91,11 +92,11 @@ public final class AdamW implements AutoCloseable {
      * run would continue from rounded weights and lose every update smaller than BF16's resolution.
      */
     public void save(Path directory, Map<String, NDArray> masters) {
-        List<Safetensors.Outgoing> tensors = new ArrayList<>();
+        List<SafetensorsWriter.Outgoing> tensors = new ArrayList<>();
         firstMoments.forEach((name, m) -> tensors.add(ArrayBytes.outgoing("exp_avg." + name, m)));
         secondMoments.forEach((name, v) -> tensors.add(ArrayBytes.outgoing("exp_avg_sq." + name, v)));
         masters.forEach((name, weight) -> tensors.add(ArrayBytes.outgoing(MASTER + name, weight)));
-        Safetensors.writeAll(directory.resolve(FILE), tensors, DType.F32,
+        SafetensorsWriter.writeAll(directory.resolve(FILE), tensors, DType.F32,
                 Map.of("step", Long.toString(step), "beta1", Double.toString(beta1), "beta2", Double.toString(beta2),
                         "eps", Double.toString(epsilon), "weight_decay", Double.toString(weightDecay)));
     }

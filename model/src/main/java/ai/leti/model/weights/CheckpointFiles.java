@@ -135,11 +135,11 @@ public final class CheckpointFiles implements AutoCloseable {
      * whenever the next tensor would overflow this one) and {@value #INDEX} with {@code total_size} and the
      * {@code weight_map}. Weight files of the other layout left in the directory are removed.
      */
-    public static void write(Path directory, List<Safetensors.Outgoing> tensors, DType dtype, long maxShardBytes) {
-        List<List<Safetensors.Outgoing>> shards = new ArrayList<>();
+    public static void write(Path directory, List<SafetensorsWriter.Outgoing> tensors, DType dtype, long maxShardBytes) {
+        List<List<SafetensorsWriter.Outgoing>> shards = new ArrayList<>();
         long total = 0;
         long current = 0;
-        for (Safetensors.Outgoing tensor : tensors) {
+        for (SafetensorsWriter.Outgoing tensor : tensors) {
             long bytes = tensor.count() * dtype.bytes();
             if (shards.isEmpty() || current > 0 && current + bytes > maxShardBytes) {
                 shards.add(new ArrayList<>());
@@ -161,7 +161,7 @@ public final class CheckpointFiles implements AutoCloseable {
             }
             Map<String, String> metadata = Map.of("format", "pt");
             if (shards.size() <= 1) {
-                Safetensors.writeAll(directory.resolve(SINGLE), shards.isEmpty() ? List.of() : shards.get(0), dtype, metadata);
+                SafetensorsWriter.writeAll(directory.resolve(SINGLE), shards.isEmpty() ? List.of() : shards.get(0), dtype, metadata);
                 return;
             }
             var index = Jsonl.MAPPER.createObjectNode();
@@ -170,7 +170,7 @@ public final class CheckpointFiles implements AutoCloseable {
             java.util.SortedMap<String, String> sorted = new java.util.TreeMap<>();
             for (int i = 0; i < shards.size(); i++) {
                 String name = String.format("model-%05d-of-%05d.safetensors", i + 1, shards.size());
-                Safetensors.writeAll(directory.resolve(name), shards.get(i), dtype, metadata);
+                SafetensorsWriter.writeAll(directory.resolve(name), shards.get(i), dtype, metadata);
                 shards.get(i).forEach(tensor -> sorted.put(tensor.name(), name));
             }
             sorted.forEach(weightMap::put);

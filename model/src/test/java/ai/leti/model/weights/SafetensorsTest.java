@@ -26,7 +26,7 @@ class SafetensorsTest {
     @Test
     void writesAndReadsBackFloat32Exactly() {
         Path file = dir.resolve("model.safetensors");
-        Safetensors.write(file, List.of(B, A), DType.F32, Map.of("format", "pt"));
+        SafetensorsWriter.write(file, List.of(B, A), DType.F32, Map.of("format", "pt"));
         try (Safetensors read = Safetensors.open(file)) {
             assertThat(read.entries().keySet()).containsExactly("a.weight", "b.bias");
             assertThat(read.metadata()).containsEntry("format", "pt");
@@ -39,7 +39,7 @@ class SafetensorsTest {
     void writesBf16RoundedToNearestEvenAndReadsItBack() {
         Path file = dir.resolve("bf16.safetensors");
         Tensor values = new Tensor("x", new long[] {4}, new float[] {1f, 1.00390625f, 3.1415927f, -0.0f});
-        Safetensors.write(file, List.of(values), DType.BF16, Map.of());
+        SafetensorsWriter.write(file, List.of(values), DType.BF16, Map.of());
         try (Safetensors read = Safetensors.open(file)) {
             assertThat(read.entries().get("x").dtype()).isEqualTo(DType.BF16);
             // 1 + 2^-8 is a tie between 1 and 1 + 2^-7: nearest even is 1; pi rounds to 3.140625
@@ -87,7 +87,7 @@ class SafetensorsTest {
     @Test
     void rejectsATruncatedFileBeforeReadingAnyTensor() throws IOException {
         Path file = dir.resolve("model.safetensors");
-        Safetensors.write(file, List.of(A, B), DType.F32, Map.of());
+        SafetensorsWriter.write(file, List.of(A, B), DType.F32, Map.of());
         byte[] bytes = Files.readAllBytes(file);
         Path truncated = Files.write(dir.resolve("truncated.safetensors"), java.util.Arrays.copyOf(bytes, bytes.length - 4));
         assertThatThrownBy(() -> Safetensors.open(truncated)).isInstanceOf(WeightsException.class)
@@ -104,8 +104,8 @@ class SafetensorsTest {
 
     @Test
     void readsShardedCheckpointsThroughTheIndex() throws IOException {
-        Safetensors.write(dir.resolve("model-00001-of-00002.safetensors"), List.of(A), DType.F32, Map.of());
-        Safetensors.write(dir.resolve("model-00002-of-00002.safetensors"), List.of(B), DType.BF16, Map.of());
+        SafetensorsWriter.write(dir.resolve("model-00001-of-00002.safetensors"), List.of(A), DType.F32, Map.of());
+        SafetensorsWriter.write(dir.resolve("model-00002-of-00002.safetensors"), List.of(B), DType.BF16, Map.of());
         Files.writeString(dir.resolve(CheckpointFiles.INDEX), "{\"metadata\": {}, \"weight_map\": {"
                 + "\"a.weight\": \"model-00001-of-00002.safetensors\", \"b.bias\": \"model-00002-of-00002.safetensors\"}}");
         try (CheckpointFiles files = CheckpointFiles.open(dir)) {
@@ -121,7 +121,7 @@ class SafetensorsTest {
     @Test
     void refusesAnIndexThatPointsOutsideItsDirectory() throws IOException {
         Path outside = dir.resolve("outside.safetensors");
-        Safetensors.write(outside, List.of(A), DType.F32, Map.of());
+        SafetensorsWriter.write(outside, List.of(A), DType.F32, Map.of());
         Path checkpoint = Files.createDirectories(dir.resolve("checkpoint"));
         Files.writeString(checkpoint.resolve(CheckpointFiles.INDEX),
                 "{\"metadata\": {}, \"weight_map\": {\"a.weight\": \"../outside.safetensors\"}}");
