@@ -1,7 +1,6 @@
 package ai.leti.bench;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -9,7 +8,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.stream.Stream;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
@@ -105,7 +103,7 @@ public final class CheckpointBenchCommand implements Callable<Integer> {
     private int child(String step) throws IOException, InterruptedException {
         ProcessHandle.Info info = ProcessHandle.current().info();
         List<String> arguments = List.of(info.arguments().orElseThrow());
-        int at = arguments.indexOf("bench-checkpoint");
+        int at = arguments.indexOf("checkpoint");
         if (at < 0) {
             throw new IllegalStateException("cannot find this command's name in " + arguments);
         }
@@ -127,27 +125,11 @@ public final class CheckpointBenchCommand implements Callable<Integer> {
         return dir.resolve("saved");
     }
 
-    private ModelConfig modelConfig() throws IOException {
-        String json;
-        if (Files.isRegularFile(Path.of(config))) {
-            json = Files.readString(Path.of(config));
-        } else {
-            try (InputStream in = CheckpointBenchCommand.class.getResourceAsStream("/configs/" + config + ".json")) {
-                if (in == null) {
-                    throw new IllegalArgumentException("--config: no built-in config " + config
-                            + " (qwen2.5-coder-0.5b, codegen-350M-mono) and no such file");
-                }
-                json = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-            }
-        }
-        return ModelConfig.parse((ObjectNode) Jsonl.MAPPER.readTree(json), config);
-    }
-
     /** A random checkpoint at the real config, stored as a real one is, with the real tokenizer beside it. */
     private void make() throws IOException {
         long started = System.nanoTime();
         try (LetiTokenizer real = LetiTokenizer.open(tokenizer)) {
-            ModelConfig modelConfig = modelConfig();
+            ModelConfig modelConfig = RealShapes.config(config);
             if (real.size() > modelConfig.vocabSize()) {
                 throw new IllegalArgumentException("--tokenizer: " + real.size() + " tokens do not fit the config's vocab_size "
                         + modelConfig.vocabSize());
@@ -203,7 +185,7 @@ public final class CheckpointBenchCommand implements Callable<Integer> {
 
             Measures.writeLogits(model, prompt, dir.resolve("logits.bin"));
 
-            List<int[]> texts = trainingTexts(words);
+            List<int[]> texts = RealShapes.trainingTexts(words, batch, sequence);
             List<Double> stepSeconds = new ArrayList<>();
             TrainingSettings settings = new TrainingSettings(LearningRateSchedule.constant(1e-5), 0.01, batch, 1, 1.0,
                     Math.max(0, words.endOfText()));
@@ -259,22 +241,6 @@ public final class CheckpointBenchCommand implements Callable<Integer> {
         if (worst != 0) {
             throw new IllegalStateException("the resumed checkpoint's logits differ from the saving model's by " + worst);
         }
-    }
-
-    /** Training texts of the requested length: the tokenizer's own encoding of real Python, cut into pieces. */
-    private List<int[]> trainingTexts(LetiTokenizer words) throws IOException {
-        StringBuilder text = new StringBuilder();
-        try (Stream<Path> sources = Files.list(Path.of("/usr/lib/python3.11"))) {
-            for (Path file : sources.filter(path -> path.toString().endsWith(".py")).sorted().limit(40).toList()) {
-                text.append(Files.readString(file, java.nio.charset.StandardCharsets.ISO_8859_1));
-            }
-        }
-        int[] ids = words.encode(text.toString());
-        List<int[]> texts = new ArrayList<>();
-        for (int i = 0; i < batch; i++) {
-            texts.add(java.util.Arrays.copyOfRange(ids, i * sequence, (i + 1) * sequence));
-        }
-        return texts;
     }
 
     private void record(String step, Map<String, Object> figures) throws IOException {

@@ -17,7 +17,6 @@ import org.knowm.xchart.internal.chartpart.Chart;
 import ai.leti.common.leti.FeedbackMode;
 import ai.leti.common.runs.Evaluation;
 import ai.leti.common.runs.IterationStats;
-import ai.leti.common.runs.RunStatus;
 
 /** The demo's plots, one PNG each, every mode a series: the names {@link #write} returns, in the report's order. */
 final class DemoCharts {
@@ -25,9 +24,9 @@ final class DemoCharts {
     private static final String GOOD = DemoFigures.GOOD;
     private static final String BAD = DemoFigures.BAD;
 
-    private final Map<FeedbackMode, RunStatus> runs;
+    private final Map<FeedbackMode, DemoRun> runs;
 
-    DemoCharts(Map<FeedbackMode, RunStatus> runs) {
+    DemoCharts(Map<FeedbackMode, DemoRun> runs) {
         this.runs = runs;
     }
 
@@ -52,7 +51,7 @@ final class DemoCharts {
 
     private XYChart lines(String title, String xTitle, boolean bySteps) {
         XYChart chart = xy(title, xTitle, "held-out pass@1");
-        for (Map.Entry<FeedbackMode, RunStatus> run : runs.entrySet()) {
+        for (Map.Entry<FeedbackMode, DemoRun> run : runs.entrySet()) {
             List<Evaluation> evaluations = run.getValue().evaluations();
             chart.addSeries(run.getKey().label(),
                     evaluations.stream().map(e -> (double) (bySteps ? e.gradientSteps() : e.iteration())).toList(),
@@ -63,7 +62,7 @@ final class DemoCharts {
 
     private XYChart f1() {
         XYChart chart = xy("Held-out argument classification F1 per iteration", "iteration", "argument classification F1");
-        for (Map.Entry<FeedbackMode, RunStatus> run : runs.entrySet()) {
+        for (Map.Entry<FeedbackMode, DemoRun> run : runs.entrySet()) {
             List<Evaluation> evaluations = run.getValue().evaluations();
             chart.addSeries(run.getKey().label(), evaluations.stream().map(e -> (double) e.iteration()).toList(),
                     evaluations.stream().map(e -> {
@@ -78,7 +77,7 @@ final class DemoCharts {
     private XYChart rewardToken() {
         XYChart chart = xy("Reward token: pass@1 after <|good|> minus after <|bad|>", "iteration", "good - bad");
         chart.getStyler().setYAxisMin(null);
-        for (Map.Entry<FeedbackMode, RunStatus> run : runs.entrySet()) {
+        for (Map.Entry<FeedbackMode, DemoRun> run : runs.entrySet()) {
             List<Evaluation> evaluations = run.getValue().evaluations();
             chart.addSeries(run.getKey().label(), evaluations.stream().map(e -> (double) e.iteration()).toList(),
                     evaluations.stream().map(e -> e.passAt1().get(GOOD) - e.passAt1().get(BAD)).toList());
@@ -88,7 +87,7 @@ final class DemoCharts {
 
     private XYChart samplePassRate() {
         XYChart chart = xy("Pass rate of the sampled training programs", "iteration", "passed / sampled");
-        for (Map.Entry<FeedbackMode, RunStatus> run : runs.entrySet()) {
+        for (Map.Entry<FeedbackMode, DemoRun> run : runs.entrySet()) {
             List<IterationStats> timeline = run.getValue().timeline();
             if (!timeline.isEmpty() && run.getKey() != FeedbackMode.REFERENCE) { // reference mode samples nothing
                 chart.addSeries(run.getKey().label(), timeline.stream().map(s -> (double) s.iteration()).toList(),
@@ -107,7 +106,7 @@ final class DemoCharts {
         List<String> columns = new ArrayList<>();
         TreeSet<String> categories = new TreeSet<>();
         List<Map<String, Integer>> counts = new ArrayList<>();
-        for (Map.Entry<FeedbackMode, RunStatus> run : runs.entrySet()) {
+        for (Map.Entry<FeedbackMode, DemoRun> run : runs.entrySet()) {
             for (Evaluation evaluation : run.getValue().evaluations()) {
                 columns.add(run.getKey().label() + " " + evaluation.iteration());
                 Map<String, Integer> failures = evaluation.categories().get(DemoFigures.headlineCondition(evaluation).label());

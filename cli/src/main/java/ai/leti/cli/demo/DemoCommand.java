@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 
 import ai.leti.cli.report.RunReport;
+import ai.leti.cli.stack.BrokerOptions;
 import ai.leti.cli.stack.RunClient;
 import ai.leti.cli.stack.RunFollower;
 import ai.leti.cli.stack.Workspace;
@@ -22,6 +23,7 @@ import ai.leti.common.runs.RunHistory;
 import ai.leti.common.runs.RunStage;
 import ai.leti.common.runs.RunStatus;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -47,9 +49,8 @@ public final class DemoCommand implements Callable<Integer> {
             + " (default: runs/demo-<date>-<time>).")
     Path out;
 
-    @Option(names = "--kafka-port", defaultValue = "${env:LETI_KAFKA_PORT:-19092}",
-            description = "The local broker's port (default: $LETI_KAFKA_PORT, else 19092).")
-    int kafkaPort;
+    @Mixin
+    BrokerOptions broker;
 
     @Option(names = "--quick", description = "A smaller run (two modes, two iterations).")
     boolean quick;
@@ -122,14 +123,14 @@ public final class DemoCommand implements Callable<Integer> {
             }
             return runModes(plan, new RunClient(generator, RunClient.token(tokenFile)), generator, tasks, base);
         }
-        try (DemoStack stack = DemoStack.start(Workspace.current(), out, plan, kafkaPort)) {
+        try (DemoStack stack = DemoStack.start(Workspace.current(), out, plan, broker.port())) {
             return runModes(plan, new RunClient(stack.generator(), stack.token()), stack.generator(), stack.tasks(), stack.base());
         }
     }
 
     /** One run per mode, one after another; then the report. */
     private Integer runModes(DemoPlan plan, RunClient client, URI generator, Path tasks, Path base) throws Exception {
-        Map<FeedbackMode, RunStatus> finished = new LinkedHashMap<>();
+        Map<FeedbackMode, DemoRun> finished = new LinkedHashMap<>();
         long started = System.nanoTime();
         for (FeedbackMode mode : plan.modes()) {
             String request = plan.request(mode, base, tasks);
@@ -144,7 +145,7 @@ public final class DemoCommand implements Callable<Integer> {
             }
             Path runReport = Files.createDirectories(out.resolve(mode.label()));
             Files.writeString(runReport.resolve(RunHistory.FILE), client.history(id));
-            finished.put(mode, fromHistory(status, runReport));
+            finished.put(mode, fromHistory(id, runReport));
         }
         DemoReport report = new DemoReport(out, plan, finished, (System.nanoTime() - started) / 60e9);
         report.write();
@@ -156,24 +157,22 @@ public final class DemoCommand implements Callable<Integer> {
      * A finished run as the report draws it: its evaluations and iterations from the history file the generator
      * kept (fetched into {@code directory}), where that run's own report is written too.
      */
-    private RunStatus fromHistory(RunStatus status, Path directory) throws java.io.IOException {
+    private static DemoRun fromHistory(String id, Path directory) throws java.io.IOException {
         RunHistory.Events events = RunHistory.read(directory.resolve(RunHistory.FILE));
-        new RunReport(status.id(), "", events).write(directory);
-        return new RunStatus(status.id(), status.stage(), status.iteration(), status.iterations(), status.sampled(),
-                status.executed(), status.passed(), status.checkpoint(),
-                events.evaluations().stream().map(RunHistory.EvaluationEvent::evaluation).toList(),
-                events.iterations().stream().map(RunHistory.IterationEvent::stats).toList(), status.problem());
+        new RunReport(id, "", events).write(directory);
+        return DemoRun.of(id, events);
     }
 
-    /** The report again, from the histories (or, before there were any, the statuses) a run directory kept. */
+    /** The report again, from the histories (or, for demos older than histories, the statuses) a run directory kept. */
     private Integer rewriteReport(DemoPlan plan) throws Exception {
-        Map<FeedbackMode, RunStatus> finished = new LinkedHashMap<>();
+        Map<FeedbackMode, DemoRun> finished = new LinkedHashMap<>();
         for (FeedbackMode mode : plan.modes()) {
             Path saved = out.resolve(mode.label() + "-status.json");
             if (Files.exists(saved)) {
                 RunStatus status = Jsonl.MAPPER.readValue(Files.readString(saved), RunStatus.class);
                 finished.put(mode, Files.exists(out.resolve(mode.label()).resolve(RunHistory.FILE))
-                        ? fromHistory(status, out.resolve(mode.label())) : status);
+                        ? fromHistory(status.id(), out.resolve(mode.label()))
+                        : new DemoRun(status.id(), status.evaluations(), status.timeline()));
             }
         }
         if (finished.isEmpty()) {

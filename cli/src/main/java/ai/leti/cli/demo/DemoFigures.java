@@ -10,7 +10,6 @@ import ai.leti.common.leti.Condition;
 import ai.leti.common.leti.FeedbackMode;
 import ai.leti.common.runs.Evaluation;
 import ai.leti.common.runs.IterationStats;
-import ai.leti.common.runs.RunStatus;
 import ai.leti.common.tasks.eae.EaeScore;
 
 /**
@@ -28,9 +27,9 @@ final class DemoFigures {
     static final String PLAIN = Condition.PLAIN.label();
     static final String BAD_EMPTY = Condition.BAD_EMPTY.label();
 
-    private final Map<FeedbackMode, RunStatus> runs;
+    private final Map<FeedbackMode, DemoRun> runs;
 
-    DemoFigures(Map<FeedbackMode, RunStatus> runs) {
+    DemoFigures(Map<FeedbackMode, DemoRun> runs) {
         this.runs = runs;
     }
 
@@ -59,13 +58,13 @@ final class DemoFigures {
     String headline() {
         Map<String, Object> figures = figures();
         StringBuilder line = new StringBuilder("held-out pass@1 (good-conditioned; base unconditioned):");
-        for (Map.Entry<FeedbackMode, RunStatus> run : runs.entrySet()) {
+        for (Map.Entry<FeedbackMode, DemoRun> run : runs.entrySet()) {
             line.append(String.format(Locale.ROOT, "%n  %-9s %s", run.getKey().label(), run.getValue().evaluations().stream()
                     .map(e -> String.format(Locale.ROOT, "%.3f", headline(e))).toList()));
         }
         if (extraction()) {
             line.append(String.format(Locale.ROOT, "%nheld-out argument classification F1:"));
-            for (Map.Entry<FeedbackMode, RunStatus> run : runs.entrySet()) {
+            for (Map.Entry<FeedbackMode, DemoRun> run : runs.entrySet()) {
                 line.append(String.format(Locale.ROOT, "%n  %-9s %s", run.getKey().label(), run.getValue().evaluations().stream()
                         .map(e -> String.format(Locale.ROOT, "%.3f", classificationF1(e))).toList()));
             }
@@ -91,7 +90,7 @@ final class DemoFigures {
     Map<String, Object> figures() {
         Map<String, Object> figures = new LinkedHashMap<>();
         Map<String, Object> rewardToken = new LinkedHashMap<>();
-        for (Map.Entry<FeedbackMode, RunStatus> run : runs.entrySet()) {
+        for (Map.Entry<FeedbackMode, DemoRun> run : runs.entrySet()) {
             List<Evaluation> evaluations = run.getValue().evaluations();
             Evaluation last = evaluations.get(evaluations.size() - 1);
             Map<String, Double> token = new LinkedHashMap<>();
@@ -107,7 +106,7 @@ final class DemoFigures {
         }
         figures.put("reward_token_after_last_iteration", rewardToken);
         Map<String, Object> likelihood = new LinkedHashMap<>();
-        for (Map.Entry<FeedbackMode, RunStatus> run : runs.entrySet()) {
+        for (Map.Entry<FeedbackMode, DemoRun> run : runs.entrySet()) {
             likelihood.put(run.getKey().label(), run.getValue().evaluations().stream().map(e -> {
                 Map<String, Object> point = new LinkedHashMap<>();
                 point.put("iteration", e.iteration());
@@ -117,18 +116,18 @@ final class DemoFigures {
         }
         // nats per program token: passing programs' log p after <|good|> minus after <|bad|>, failing ones' likewise
         figures.put("reward_token_likelihood_nats", likelihood);
-        RunStatus textual = runs.get(FeedbackMode.TEXTUAL);
+        DemoRun textual = runs.get(FeedbackMode.TEXTUAL);
         if (textual != null) {
             List<Double> series = textual.evaluations().stream().map(DemoFigures::headline).toList();
             figures.put("textual_rise", Map.of("base", series.get(0), "last", series.get(series.size() - 1),
                     "best", series.stream().mapToDouble(Double::doubleValue).max().orElse(0)));
         }
-        RunStatus binary = runs.get(FeedbackMode.BINARY);
+        DemoRun binary = runs.get(FeedbackMode.BINARY);
         if (textual != null && binary != null) {
             figures.put("sample_efficiency", sampleEfficiency(textual, binary));
         }
         List<Map<String, Object>> overlap = new ArrayList<>();
-        for (Map.Entry<FeedbackMode, RunStatus> run : runs.entrySet()) {
+        for (Map.Entry<FeedbackMode, DemoRun> run : runs.entrySet()) {
             for (IterationStats stats : run.getValue().timeline()) {
                 Map<String, Object> row = new LinkedHashMap<>();
                 row.put("mode", run.getKey().label());
@@ -159,7 +158,7 @@ final class DemoFigures {
      * even when binary's best is its first evaluation. When binary never rose above the base, no ratio means
      * anything ({@code resolved: false}); the gains over the base say what happened.
      */
-    static Map<String, Object> sampleEfficiency(RunStatus textual, RunStatus binary) {
+    static Map<String, Object> sampleEfficiency(DemoRun textual, DemoRun binary) {
         List<Evaluation> binaryRuns = binary.evaluations().stream().filter(e -> e.iteration() > 0).toList();
         double best = binaryRuns.stream().mapToDouble(DemoFigures::headline).max().orElse(0);
         Long binarySteps = binaryRuns.stream().filter(e -> headline(e) >= best).map(Evaluation::gradientSteps)

@@ -14,7 +14,6 @@ import ai.leti.common.leti.FeedbackMode;
 import ai.leti.common.messages.IterationPlan;
 import ai.leti.common.runs.Evaluation;
 import ai.leti.common.runs.IterationStats;
-import ai.leti.common.runs.RunStatus;
 
 /**
  * The demo's report: {@code summary.json} with every number ({@link DemoFigures}), the PNG plots
@@ -30,11 +29,11 @@ final class DemoReport {
 
     private final Path out;
     private final DemoPlan plan;
-    private final Map<FeedbackMode, RunStatus> runs;
+    private final Map<FeedbackMode, DemoRun> runs;
     private final DemoFigures figures;
     private final double minutes;
 
-    DemoReport(Path out, DemoPlan plan, Map<FeedbackMode, RunStatus> runs, double minutes) {
+    DemoReport(Path out, DemoPlan plan, Map<FeedbackMode, DemoRun> runs, double minutes) {
         this.out = out;
         this.plan = plan;
         this.runs = runs;
@@ -59,7 +58,7 @@ final class DemoReport {
         summary.put("minutes", minutes);
         summary.put("figures", figures.figures());
         Map<String, Object> modes = new LinkedHashMap<>();
-        for (Map.Entry<FeedbackMode, RunStatus> run : runs.entrySet()) {
+        for (Map.Entry<FeedbackMode, DemoRun> run : runs.entrySet()) {
             Map<String, Object> mode = new LinkedHashMap<>();
             mode.put("run", run.getValue().id());
             mode.put("held_out_pass_at_1", run.getValue().evaluations().stream().map(DemoFigures::headline).toList());
@@ -106,7 +105,7 @@ final class DemoReport {
         for (String image : images) {
             html.append("<p><img src=\"").append(image).append(".png\" alt=\"").append(image).append("\"></p>");
         }
-        for (Map.Entry<FeedbackMode, RunStatus> run : runs.entrySet()) {
+        for (Map.Entry<FeedbackMode, DemoRun> run : runs.entrySet()) {
             html.append("<h2>").append(RunReport.escape(run.getKey().label())).append(" (run ").append(RunReport.escape(run.getValue().id())).append(")</h2>");
             if (Files.exists(out.resolve(run.getKey().label()).resolve("report.html"))) {
                 html.append("<p>This run's own report: <a href=\"").append(RunReport.escape(run.getKey().label()))

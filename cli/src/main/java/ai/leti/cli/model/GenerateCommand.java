@@ -7,19 +7,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
-import ai.djl.Device;
-import ai.djl.ndarray.types.DataType;
 import ai.leti.common.json.Jsonl;
 import ai.leti.common.leti.Condition;
 import ai.leti.common.tasks.Task;
 import ai.leti.common.tasks.TaskFiles;
-import ai.leti.model.CausalLm;
-import ai.leti.model.Models;
-import ai.leti.model.nn.Precision;
-import ai.leti.model.sampling.TextSampler;
-import ai.leti.model.sampling.SamplingSettings;
-import ai.leti.model.tokenizer.LetiTokenizer;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -30,8 +23,8 @@ import picocli.CommandLine.Option;
         description = "Samples completions for a task file's tasks into a samples JSONL file (for ./leti evaluate).")
 public final class GenerateCommand implements Callable<Integer> {
 
-    @Option(names = "--model", required = true, description = "Checkpoint directory.")
-    Path model;
+    @Mixin
+    ModelOptions model;
 
     @Option(names = "--tasks", required = true, description = "MBPP- or HumanEval-format task file.")
     Path tasks;
@@ -49,27 +42,11 @@ public final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--temperature", defaultValue = "0.2", description = "0 = greedy (default: ${DEFAULT-VALUE}).")
     double temperature;
 
-    @Option(names = "--top-p", defaultValue = "0.95", description = "(default: ${DEFAULT-VALUE})")
-    double topP;
-
-    @Option(names = "--max-new-tokens", defaultValue = "128", description = "(default: ${DEFAULT-VALUE})")
-    int maxNewTokens;
-
     @Option(names = "--batch", defaultValue = "64", description = "Sequences sampled together (default: ${DEFAULT-VALUE}).")
     int batch;
 
-    @Option(names = "--seed", defaultValue = "0")
-    long seed;
-
     @Option(names = "--stop", description = "Stop sequence (repeatable; default: the generator's).")
     List<String> stops = new ArrayList<>(List.of("\nassert", "\n\"\"\"", "\nif __name__", "\nprint("));
-
-    @Option(names = "--device", defaultValue = "cpu", description = "cpu or gpu (default: ${DEFAULT-VALUE}).")
-    String device;
-
-    @Option(names = "--precision", defaultValue = "bf16",
-            description = "bf16: Llama-family and CodeGen models sample on a BF16 decode kernel; f32: float32 throughout (default: ${DEFAULT-VALUE}).")
-    Precision precision;
 
     @Override
     public Integer call() {
@@ -86,17 +63,12 @@ public final class GenerateCommand implements Callable<Integer> {
         long started = System.nanoTime();
         String[] completions = new String[items.size()];
         List<Integer> indices = java.util.stream.IntStream.range(0, items.size()).boxed().toList();
-        try (LetiTokenizer tokenizer = LetiTokenizer.open(model);
-             CausalLm lm = Models.load(model, Device.fromName(device), DataType.FLOAT32, tokenizer);
-             TextSampler<Integer> sampler = new TextSampler<>(lm, tokenizer, precision, batch)) {
-            int[] done = new int[1];
-            sampler.sample(indices, i -> condition.prefix() + items.get(i).prompt(),
-                    SamplingSettings.of(temperature, topP, maxNewTokens, seed), stops, start -> seed + start, () -> false,
-                    sampled -> {
-                        completions[sampled.item()] = sampled.completion();
-                        System.err.printf("\rsampled %d/%d", ++done[0], items.size());
-                    });
-        }
+        int[] done = new int[1];
+        model.<Integer>withSampler(batch, sampler -> model.sample(sampler, indices,
+                i -> condition.prefix() + items.get(i).prompt(), temperature, stops, sampled -> {
+                    completions[sampled.item()] = sampled.completion();
+                    System.err.printf("\rsampled %d/%d", ++done[0], items.size());
+                }));
         List<Map<String, Object>> rows = new ArrayList<>();
         for (int i = 0; i < items.size(); i++) {
             Map<String, Object> row = new LinkedHashMap<>();

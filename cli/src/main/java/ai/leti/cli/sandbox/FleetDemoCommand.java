@@ -25,6 +25,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
+import ai.leti.cli.stack.BrokerOptions;
 import ai.leti.cli.stack.LocalStack;
 import ai.leti.cli.stack.Service;
 import ai.leti.cli.stack.ServiceProcess;
@@ -42,6 +43,7 @@ import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -59,9 +61,8 @@ public final class FleetDemoCommand implements Callable<Integer> {
             + " executor instances).")
     String bootstrapServers;
 
-    @Option(names = "--kafka-port", defaultValue = "${env:LETI_KAFKA_PORT:-19092}",
-            description = "Without --bootstrap-servers: the local broker's port (default: $LETI_KAFKA_PORT, else 19092).")
-    int kafkaPort;
+    @Mixin
+    BrokerOptions broker;
 
     @Option(names = "--mbpp", description = "MBPP JSONL file (default: the shared datasets' mbpp.jsonl).")
     Path mbpp;
@@ -88,7 +89,7 @@ public final class FleetDemoCommand implements Callable<Integer> {
             return drive();
         }
         out = out != null ? out : workspace.runs().resolve("fleet-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
-        try (LocalStack stack = new LocalStack(workspace, out.resolve("logs")).withBroker(kafkaPort)) {
+        try (LocalStack stack = new LocalStack(workspace, out.resolve("logs")).withBroker(broker.port())) {
             ServiceProcess first = stack.start(Service.EXECUTOR, "executor-1", 18082, List.of(),
                     List.of("--leti.executor.instance-id=executor-1"));
             ServiceProcess second = stack.start(Service.EXECUTOR, "executor-2", 18083, List.of(),

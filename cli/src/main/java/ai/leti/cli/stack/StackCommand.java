@@ -7,6 +7,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -25,9 +26,8 @@ public final class StackCommand implements Callable<Integer> {
     @Option(names = "--data-root", description = "Another directory whose files runs may name (default: only --out).")
     Path dataRoot;
 
-    @Option(names = "--kafka-port", defaultValue = "${env:LETI_KAFKA_PORT:-19092}",
-            description = "The broker's port (default: $LETI_KAFKA_PORT, else 19092).")
-    int kafkaPort;
+    @Mixin
+    BrokerOptions broker;
 
     @Override
     public Integer call() throws Exception {
@@ -40,7 +40,7 @@ public final class StackCommand implements Callable<Integer> {
             if (token != null && !token.isBlank()) {
                 stack.withEnvironment("LETI_GENERATOR_API_TOKEN", token);
             }
-            stack.withBroker(kafkaPort);
+            stack.withBroker(broker.port());
             ServiceProcess executor = stack.start(Service.EXECUTOR, "--leti.executor.instance-id=executor-1");
             ServiceProcess trainer = stack.start(Service.TRAINER, "--leti.trainer.store=" + directory.resolve("trainer-store"),
                     "--leti.trainer.data-roots=" + roots,

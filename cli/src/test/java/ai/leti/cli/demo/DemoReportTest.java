@@ -17,8 +17,6 @@ import ai.leti.common.json.Jsonl;
 import ai.leti.common.leti.FeedbackMode;
 import ai.leti.common.runs.Evaluation;
 import ai.leti.common.runs.IterationStats;
-import ai.leti.common.runs.RunStage;
-import ai.leti.common.runs.RunStatus;
 import ai.leti.common.tasks.eae.EaeScore;
 import tools.jackson.databind.JsonNode;
 
@@ -28,12 +26,12 @@ class DemoReportTest {
     Path out;
 
     /** A finished run whose held-out pass@1 (good-conditioned) after each iteration is {@code series}. */
-    private static RunStatus run(String id, long stepsPerIteration, double... series) {
+    private static DemoRun run(String id, long stepsPerIteration, double... series) {
         return run(id, stepsPerIteration, false, series);
     }
 
     /** The same for event argument extraction: its argument classification F1 is pass@1 + 0.1. */
-    private static RunStatus run(String id, long stepsPerIteration, boolean extraction, double... series) {
+    private static DemoRun run(String id, long stepsPerIteration, boolean extraction, double... series) {
         List<Evaluation> evaluations = new ArrayList<>();
         List<IterationStats> timeline = new ArrayList<>();
         for (int i = 0; i < series.length; i++) {
@@ -49,7 +47,7 @@ class DemoReportTest {
                 timeline.add(new IterationStats(i, 30, 5, 6, 4, 22, 816, 0.2 + i / 10.0, 0.3, (int) stepsPerIteration));
             }
         }
-        return new RunStatus(id, RunStage.DONE, series.length - 1, series.length - 1, 816, 816, 300, "c", evaluations, timeline, null);
+        return new DemoRun(id, evaluations, timeline);
     }
 
     @Test
@@ -96,7 +94,7 @@ class DemoReportTest {
 
     @Test
     void writesTheSummaryThePlotsAndThePage() throws Exception {
-        Map<FeedbackMode, RunStatus> runs = new LinkedHashMap<>();
+        Map<FeedbackMode, DemoRun> runs = new LinkedHashMap<>();
         runs.put(FeedbackMode.TEXTUAL, run("t", 408, 0.24, 0.35, 0.50));
         runs.put(FeedbackMode.BINARY, run("b", 408, 0.24, 0.20, 0.26));
         new DemoReport(out, DemoPlan.quick(DemoTask.CODE, 0), runs, 3.5).write();
@@ -120,7 +118,7 @@ class DemoReportTest {
 
     @Test
     void saysWhatRanAndWhereTheAuthorsSettingsAre() throws Exception {
-        Map<FeedbackMode, RunStatus> runs = new LinkedHashMap<>();
+        Map<FeedbackMode, DemoRun> runs = new LinkedHashMap<>();
         runs.put(FeedbackMode.TEXTUAL, run("t", 408, 0.24, 0.35));
         runs.put(FeedbackMode.REFERENCE, run("r", 56, 0.24, 0.60));
         DemoPlan plan = new DemoPlan(DemoTask.EAE_AUTHORS, List.of(FeedbackMode.TEXTUAL, FeedbackMode.REFERENCE), 1, 8, 4, 2, 0, "generation", "raw");
@@ -132,7 +130,7 @@ class DemoReportTest {
 
     @Test
     void plotsTheArgumentF1OfExtractionRuns() throws Exception {
-        Map<FeedbackMode, RunStatus> runs = new LinkedHashMap<>();
+        Map<FeedbackMode, DemoRun> runs = new LinkedHashMap<>();
         runs.put(FeedbackMode.TEXTUAL, run("t", 100, true, 0.2, 0.4));
         runs.put(FeedbackMode.BINARY, run("b", 100, true, 0.2, 0.3));
         new DemoReport(out, DemoPlan.quick(DemoTask.EAE, 0), runs, 2.0).write();

@@ -54,10 +54,10 @@ final class CheckpointSwap {
                 directory = fetcher.fetch(announcement, target);
             } catch (Exception e) {
                 String refused = "refused checkpoint of iteration " + iteration + ": " + e.getMessage() + "; keeping " + keeping;
+                inbox.forget(announcement);
                 problem.accept(refused);
                 metrics.refused();
                 log.error("run {}: {}", runId, refused);
-                inbox.forget(iteration);
                 announcement = inbox.awaitCheckpoint(iteration);
                 continue;
             }

@@ -108,11 +108,16 @@ final class RunInbox {
         }
     }
 
-    /** Forgets a checkpoint announcement that was refused, so that the run waits for the next one. */
-    void forget(int checkpointIteration) {
+    /**
+     * Forgets a checkpoint announcement that was refused, so that the run waits for the next one (one that came
+     * meanwhile is kept).
+     */
+    void forget(CheckpointAnnouncement refused) {
         lock.lock();
         try {
-            checkpoints.remove(checkpointIteration);
+            if (checkpoints.get(refused.iteration()) == refused) { // the same delivery, not an equal later one
+                checkpoints.remove(refused.iteration());
+            }
         } finally {
             lock.unlock();
         }

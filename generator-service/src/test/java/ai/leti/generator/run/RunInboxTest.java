@@ -77,9 +77,10 @@ class RunInboxTest {
     @Test
     void aCheckpointAnnouncedBeforeTheWaitIsFoundAndAForgottenOneIsAwaitedAgain() throws Exception {
         RunInbox inbox = new RunInbox(Duration.ofMillis(300));
-        inbox.deliver(checkpoint(1));
+        CheckpointAnnouncement refused = checkpoint(1);
+        inbox.deliver(refused);
         assertThat(inbox.awaitCheckpoint(1).uri()).isEqualTo("http://t/1");
-        inbox.forget(1);
+        inbox.forget(refused);
         assertThatThrownBy(() -> inbox.awaitCheckpoint(1)).isInstanceOf(TimeoutException.class)
                 .hasMessageContaining("the checkpoint of iteration 1");
     }
