@@ -45,6 +45,7 @@ import me.tongfei.progressbar.ProgressBarStyle;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import tools.jackson.databind.JsonNode;
 
 /**
  * Drives a running executor fleet through Kafka: publishes every MBPP reference solution of a split and a
@@ -136,10 +137,12 @@ public final class FleetDemoCommand implements Callable<Integer> {
                         return 1;
                     }
                     for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(500))) {
-                        ExecutionResult result = Jsonl.MAPPER.readValue(record.value(), ExecutionResult.class);
-                        if (!runId.equals(result.runId())) {
+                        // The topic holds other runs' results too, some from older executors: only this run's count.
+                        JsonNode node = Jsonl.MAPPER.readTree(record.value());
+                        if (!runId.equals(node.path("runId").asString(""))) {
                             continue;
                         }
+                        ExecutionResult result = Jsonl.MAPPER.treeToValue(node, ExecutionResult.class);
                         if (results.putIfAbsent(result.candidateId(), result) != null) {
                             duplicates++;
                         }
