@@ -27,7 +27,7 @@ public final class Jsonl {
     public record Line(int number, JsonNode node) {
     }
 
-    /** Reads every non-blank line as a JSON object; a malformed line fails with its file and line number. */
+    /** Reads every non-blank line as a JSON object; a malformed line fails with its file and line number ({@link LineError}). */
     public static List<Line> read(Path file) {
         List<Line> lines = new ArrayList<>();
         try (BufferedReader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
@@ -42,10 +42,10 @@ public final class Jsonl {
                 try {
                     node = MAPPER.readTree(text);
                 } catch (JacksonException e) {
-                    throw new IllegalArgumentException(file + ":" + number + ": not valid JSON (" + where(e) + ")", e);
+                    throw new LineError(file, number, "not valid JSON (" + where(e) + ")", e);
                 }
                 if (!node.isObject()) {
-                    throw new IllegalArgumentException(file + ":" + number + ": expected a JSON object");
+                    throw new LineError(file, number, "expected a JSON object", null);
                 }
                 lines.add(new Line(number, node));
             }

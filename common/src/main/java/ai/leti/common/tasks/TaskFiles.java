@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.function.IntPredicate;
 
 import ai.leti.common.json.Jsonl;
+import ai.leti.common.json.LineError;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -24,13 +25,23 @@ public final class TaskFiles {
     private TaskFiles() {
     }
 
-    /** Every task of the file, keyed by task id in file order. */
+    /** Every task of the file, keyed by task id in file order; a line that is no task fails with a {@link LineError}. */
     public static Map<String, Task> read(Path file) {
         Map<String, Task> tasks = new LinkedHashMap<>();
         for (Jsonl.Line line : Jsonl.read(file)) {
-            Task task = parse(line.node(), file + ":" + line.number());
+            String where = file + ":" + line.number();
+            Task task;
+            try {
+                task = parse(line.node(), where);
+            } catch (LineError e) {
+                throw e;
+            } catch (IllegalArgumentException e) { // a task type's own check: its message starts with where
+                String message = String.valueOf(e.getMessage());
+                throw new LineError(file, line.number(), message.startsWith(where + ": ")
+                        ? message.substring(where.length() + 2) : message, e);
+            }
             if (tasks.putIfAbsent(task.taskId(), task) != null) {
-                throw new IllegalArgumentException(file + ":" + line.number() + ": duplicate task_id " + task.taskId());
+                throw new LineError(file, line.number(), "duplicate task_id " + task.taskId(), null);
             }
         }
         return tasks;

@@ -12,6 +12,8 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import ai.leti.common.json.LineError;
+
 class TaskFilesTest {
 
     @TempDir
@@ -54,7 +56,11 @@ class TaskFilesTest {
     @Test
     void namesTheMissingField() throws IOException {
         Path file = write("missing.jsonl", "{\"task_id\": \"x\", \"test_list\": [\"assert 1\"]}");
-        assertThatThrownBy(() -> TaskFiles.read(file)).hasMessageContaining("missing.jsonl:1").hasMessageContaining("text");
+        assertThatThrownBy(() -> TaskFiles.read(file)).hasMessageContaining("missing.jsonl:1").hasMessageContaining("text")
+                .isInstanceOfSatisfying(LineError.class, e -> {
+                    assertThat(e.line()).isEqualTo(1);
+                    assertThat(e.reason()).isEqualTo("missing field text");
+                });
     }
 
     @Test

@@ -6,13 +6,12 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import ai.leti.common.files.ConfinedPaths;
+import ai.leti.common.json.LineError;
 import ai.leti.common.messages.IterationPlan;
 import ai.leti.common.tasks.MbppSplit;
 import ai.leti.common.tasks.ProgramFingerprints;
@@ -30,9 +29,6 @@ import ai.leti.generator.run.RunRegistry.InvalidRunException;
 final class RunFiles {
 
     private static final Logger log = LoggerFactory.getLogger(RunFiles.class);
-
-    /** {@code file:12: reason}: the line number of a task file's parse error. */
-    private static final Pattern LINE = Pattern.compile(":(\\d+):");
 
     private final ConfinedPaths readable;
 
@@ -112,12 +108,14 @@ final class RunFiles {
         try {
             tasks = split.equals("all") ? new ArrayList<>(TaskFiles.read(path).values())
                     : TaskFiles.read(path, MbppSplit.valueOf(split.toUpperCase(java.util.Locale.ROOT)));
-        } catch (RuntimeException e) {
+        } catch (LineError e) {
             // The reason can quote the file (a task id, a value): it goes to the log, the answer says where only.
             log.warn("{} {} is not a task file: {}", field, file, e.getMessage());
-            Matcher line = LINE.matcher(String.valueOf(e.getMessage()));
-            throw new InvalidRunException(field, file + (line.find() ? " line " + line.group(1) : "")
-                    + " is not a task file of MBPP's or HumanEval's format; the generator's log has the reason");
+            throw new InvalidRunException(field, file + " line " + e.line() + " is not a task of a known format (MBPP,"
+                    + " HumanEval, EAE); the generator's log has the reason");
+        } catch (RuntimeException e) {
+            log.warn("{} {} is not a task file: {}", field, file, e.getMessage());
+            throw new InvalidRunException(field, file + " is not a task file; the generator's log has the reason");
         }
         if (tasks.isEmpty()) {
             throw new InvalidRunException(field, "split " + split + " of " + file + " holds no tasks");

@@ -100,9 +100,10 @@ class RunRegistryPathsTest {
         Files.writeString(data.resolve("typo.jsonl"), "{\"task_id\": \"" + SECRET + "\", \"text\": 1}\n");
 
         assertThatThrownBy(() -> runs.create(request(json -> { })))
-                .hasMessage("taskFile: " + data.resolve("train.jsonl") + " line 1 is not a task file of MBPP's or"
-                        + " HumanEval's format; the generator's log has the reason");
+                .hasMessage("taskFile: " + data.resolve("train.jsonl") + " line 1 is not a task of a known format (MBPP,"
+                        + " HumanEval, EAE); the generator's log has the reason");
         assertThatThrownBy(() -> runs.create(request(json -> json.put("taskFile", data.resolve("typo.jsonl").toString()))))
-                .hasMessageStartingWith("taskFile: ").hasMessageNotContaining(SECRET);
+                .hasMessage("taskFile: " + data.resolve("typo.jsonl") + " line 1 is not a task of a known format (MBPP,"
+                        + " HumanEval, EAE); the generator's log has the reason").hasMessageNotContaining(SECRET);
     }
 }
