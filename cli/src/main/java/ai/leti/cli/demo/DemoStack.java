@@ -10,8 +10,6 @@ import java.util.HexFormat;
 import ai.leti.cli.model.TasksCommand;
 import ai.leti.cli.model.pretrain.Pretraining;
 import ai.leti.cli.stack.LocalStack;
-import ai.leti.cli.stack.Service;
-import ai.leti.cli.stack.ServiceProcess;
 import ai.leti.cli.stack.Workspace;
 
 /**
@@ -23,12 +21,14 @@ import ai.leti.cli.stack.Workspace;
 final class DemoStack implements AutoCloseable {
 
     private final LocalStack stack;
+    private final URI generator;
     private final String token;
     private final Path tasks;
     private final Path base;
 
-    private DemoStack(LocalStack stack, String token, Path tasks, Path base) {
+    private DemoStack(LocalStack stack, URI generator, String token, Path tasks, Path base) {
         this.stack = stack;
+        this.generator = generator;
         this.token = token;
         this.tasks = tasks;
         this.base = base;
@@ -43,19 +43,14 @@ final class DemoStack implements AutoCloseable {
             stack.withBroker(kafkaPort);
             // The files a run may name: this demo's tasks and the cached base models (README "A LETI run over REST").
             String dataRoots = out.toAbsolutePath() + "," + cache(workspace);
-            ServiceProcess executor = stack.start(Service.EXECUTOR, "--leti.executor.instance-id=executor-1");
-            ServiceProcess trainer = stack.start(Service.TRAINER, "--leti.trainer.store=" + out.resolve("trainer-store"),
-                    "--leti.trainer.data-roots=" + dataRoots, "--leti.trainer.public-url=http://127.0.0.1:"
-                            + Service.TRAINER.defaultPort());
-            ServiceProcess generator = stack.start(Service.GENERATOR, "--leti.generator.state=" + out.resolve("generator-state"),
-                    "--leti.generator.data-roots=" + dataRoots);
+            LocalStack.Services services = stack.startServices(out, dataRoots);
             Path tasks = out.resolve("tasks");
             System.err.println("leti: " + TasksCommand.write(plan.task(), plan.seed(), tasks));
             Path base = baseModel(workspace, plan, tasks.resolve("pretrain.jsonl"));
-            LocalStack.awaitReady(executor, trainer, generator);
-            System.err.println("leti: broker, executor, trainer and generator ready (generator API: " + generator.url()
+            services.awaitReady();
+            System.err.println("leti: broker, executor, trainer and generator ready (generator API: " + services.generator().url()
                     + "/swagger-ui.html)");
-            return new DemoStack(stack, token, tasks, base);
+            return new DemoStack(stack, services.generator().url(), token, tasks, base);
         } catch (Exception e) {
             stack.close();
             throw e;
@@ -94,7 +89,7 @@ final class DemoStack implements AutoCloseable {
     }
 
     URI generator() {
-        return URI.create("http://127.0.0.1:" + Service.GENERATOR.defaultPort());
+        return generator;
     }
 
     String token() {

@@ -88,6 +88,30 @@ public final class LocalStack implements AutoCloseable {
         return start(service, service.module().replace("-service", ""), service.defaultPort(), List.of(), List.of(arguments));
     }
 
+    /** One instance of each service, as {@link #startServices} starts them. */
+    public record Services(ServiceProcess executor, ServiceProcess trainer, ServiceProcess generator) {
+
+        /** Waits until all three are ready. */
+        public void awaitReady() throws InterruptedException {
+            LocalStack.awaitReady(executor, trainer, generator);
+        }
+    }
+
+    /**
+     * One instance of each service on its default port: the trainer's store and the generator's state under
+     * {@code directory}, and the files a run may name under {@code dataRoots} (comma-separated). Returns without
+     * waiting for them to be ready.
+     */
+    public Services startServices(Path directory, String dataRoots) {
+        ServiceProcess executor = start(Service.EXECUTOR, "--leti.executor.instance-id=executor-1");
+        ServiceProcess trainer = start(Service.TRAINER, "--leti.trainer.store=" + directory.resolve("trainer-store"),
+                "--leti.trainer.data-roots=" + dataRoots,
+                "--leti.trainer.public-url=http://127.0.0.1:" + Service.TRAINER.defaultPort());
+        ServiceProcess generator = start(Service.GENERATOR, "--leti.generator.state=" + directory.resolve("generator-state"),
+                "--leti.generator.data-roots=" + dataRoots);
+        return new Services(executor, trainer, generator);
+    }
+
     /** Waits until each is ready, in order (each wait up to three minutes: a cold JVM, DJL's engine, Kafka topics). */
     public static void awaitReady(ServiceProcess... processes) throws InterruptedException {
         for (ServiceProcess process : processes) {

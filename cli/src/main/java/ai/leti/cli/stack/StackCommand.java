@@ -35,22 +35,19 @@ public final class StackCommand implements Callable<Integer> {
         Path directory = (out != null ? out : workspace.runs().resolve("stack-"
                 + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")))).toAbsolutePath();
         String token = System.getenv("LETI_GENERATOR_API_TOKEN");
+        boolean hasToken = token != null && !token.isBlank();
         String roots = directory + (dataRoot != null ? "," + dataRoot.toAbsolutePath() : "");
         try (LocalStack stack = new LocalStack(workspace, directory.resolve("logs"))) {
-            if (token != null && !token.isBlank()) {
+            if (hasToken) {
                 stack.withEnvironment("LETI_GENERATOR_API_TOKEN", token);
             }
             stack.withBroker(broker.port());
-            ServiceProcess executor = stack.start(Service.EXECUTOR, "--leti.executor.instance-id=executor-1");
-            ServiceProcess trainer = stack.start(Service.TRAINER, "--leti.trainer.store=" + directory.resolve("trainer-store"),
-                    "--leti.trainer.data-roots=" + roots,
-                    "--leti.trainer.public-url=http://127.0.0.1:" + Service.TRAINER.defaultPort());
-            ServiceProcess generator = stack.start(Service.GENERATOR,
-                    "--leti.generator.state=" + directory.resolve("generator-state"), "--leti.generator.data-roots=" + roots);
-            LocalStack.awaitReady(executor, trainer, generator);
+            LocalStack.Services services = stack.startServices(directory, roots);
+            services.awaitReady();
             System.err.printf("leti: broker %s, executor %s, trainer %s, generator %s ready (logs in %s; the API token: %s)%n",
-                    stack.bootstrapServers(), executor.url(), trainer.url(), generator.url(), directory.resolve("logs"),
-                    token != null ? "$LETI_GENERATOR_API_TOKEN" : directory.resolve("generator-state").resolve("api-token"));
+                    stack.bootstrapServers(), services.executor().url(), services.trainer().url(), services.generator().url(),
+                    directory.resolve("logs"),
+                    hasToken ? "$LETI_GENERATOR_API_TOKEN" : directory.resolve("generator-state").resolve("api-token"));
             System.err.println("leti: Ctrl-C stops them");
             CountDownLatch interrupted = new CountDownLatch(1);
             Runtime.getRuntime().addShutdownHook(new Thread(interrupted::countDown)); // the stack's own hook stops it

@@ -191,7 +191,7 @@ public final class LetiRun implements Runnable {
                 sampling.references(next, tasks);
             } else { // raw (the authors'): no stop sequence, the generation runs to end-of-text or the limit
                 sampling.sample(model, next, tasks, samples, Purpose.TRAIN, request.temperature(), request.topP(),
-                        raw() ? List.of() : properties.stop());
+                        request.rawText() ? List.of() : properties.stop());
             }
             sampling.flush();
             samplingEnded = System.nanoTime();
@@ -237,10 +237,6 @@ public final class LetiRun implements Runnable {
         }
         state.evaluated = true;
         save();
-    }
-
-    private boolean raw() {
-        return request.rawText();
     }
 
     private String mode() {

@@ -26,7 +26,6 @@ public final class TextSampler<T> implements AutoCloseable {
     public record Sampled<T>(T item, String completion, int tokens) {
     }
 
-    private final CausalLm model;
     private final LetiTokenizer tokenizer;
     private final Precision precision;
     private final int batch;
@@ -36,7 +35,6 @@ public final class TextSampler<T> implements AutoCloseable {
         if (batch < 1) {
             throw new IllegalArgumentException("sampling batch must be at least 1, got " + batch);
         }
-        this.model = model;
         this.tokenizer = tokenizer;
         this.precision = precision;
         this.batch = batch;
@@ -75,10 +73,6 @@ public final class TextSampler<T> implements AutoCloseable {
                                 stop.cut(tokenizer.decode(completion.tokens())), completion.tokens().length)));
             }
         }
-    }
-
-    public CausalLm model() {
-        return model;
     }
 
     @Override
