@@ -202,6 +202,17 @@ class AppendBf16(torch.nn.Module):
         return done + [t.to(torch.bfloat16) for t in more]
 
 
+class KvRows(torch.nn.Module):
+    """Continuous batching's admission in one call: rows of a freshly prefilled KV cache (every layer's keys and values,
+    [n, kvHeads, width, d]) copied into rows `rows` of the batch's cache at columns to..to+width, in place."""
+
+    def forward(self, cache: List[torch.Tensor], fresh: List[torch.Tensor], rows: torch.Tensor, to: int) -> int:
+        width = fresh[0].shape[2]
+        for i in range(len(cache)):
+            cache[i].narrow(2, to, width).index_copy_(0, rows, fresh[i])
+        return width
+
+
 if __name__ == "__main__":
     torch.jit.script(SwiGluBf16()).save("swiglu_bf16.pt")
     torch.jit.script(AttentionBf16()).save("attention_bf16.pt")
@@ -209,4 +220,5 @@ if __name__ == "__main__":
     torch.jit.script(LlamaDecodeBf16()).save("llama_decode_bf16.pt")
     torch.jit.script(CodegenDecodeBf16()).save("codegen_decode_bf16.pt")
     torch.jit.script(AppendBf16()).save("append_bf16.pt")
+    torch.jit.script(KvRows()).save("kv_rows.pt")
     print("wrote the kernels with torch", torch.__version__)

@@ -40,6 +40,11 @@ record DemoPlan(DemoTask task, List<FeedbackMode> modes, int iterations, int sam
      * (~240 tokens a text): 700 steps give a base at ~0.38 held-out pass@1 with a greedy sample (400 gave 0.02).
      */
     Pretraining.Settings pretraining(Path taskFile, Path out) {
+        return pretraining(task, seed, taskFile, out);
+    }
+
+    /** {@link #pretraining(Path, Path)} of a plan on {@code task} with {@code seed}: nothing else of a plan matters to it. */
+    static Pretraining.Settings pretraining(DemoTask task, long seed, Path taskFile, Path out) {
         int steps = switch (task) {
             case CODE -> 300;
             case EAE -> 200;

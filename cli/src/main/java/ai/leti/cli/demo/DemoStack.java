@@ -1,14 +1,10 @@
 package ai.leti.cli.demo;
 
-import java.io.IOException;
 import java.net.URI;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.HexFormat;
 
-import ai.leti.cli.model.TasksCommand;
-import ai.leti.cli.model.pretrain.Pretraining;
 import ai.leti.cli.stack.LocalStack;
 import ai.leti.cli.stack.Workspace;
 
@@ -42,11 +38,10 @@ final class DemoStack implements AutoCloseable {
         try {
             stack.withBroker(kafkaPort);
             // The files a run may name: this demo's tasks and the cached base models (README "A LETI run over REST").
-            String dataRoots = out.toAbsolutePath() + "," + cache(workspace);
+            String dataRoots = out.toAbsolutePath() + "," + DemoBase.cache(workspace);
             LocalStack.Services services = stack.startServices(out, dataRoots);
             Path tasks = out.resolve("tasks");
-            System.err.println("leti: " + TasksCommand.write(plan.task(), plan.seed(), tasks));
-            Path base = baseModel(workspace, plan, tasks.resolve("pretrain.jsonl"));
+            Path base = DemoBase.prepare(workspace, plan.task(), plan.seed(), tasks);
             services.awaitReady();
             System.err.println("leti: broker, executor, trainer and generator ready (generator API: " + services.generator().url()
                     + "/swagger-ui.html)");
@@ -54,37 +49,6 @@ final class DemoStack implements AutoCloseable {
         } catch (Exception e) {
             stack.close();
             throw e;
-        }
-    }
-
-    private static Path cache(Workspace workspace) {
-        return workspace.state().resolve("demo").toAbsolutePath();
-    }
-
-    /** The base model of this plan's recipe: pre-trained now (about two minutes) unless an earlier demo left it. */
-    private static Path baseModel(Workspace workspace, DemoPlan plan, Path pretrainTasks) throws Exception {
-        // the recipe's identity: its settings with fixed paths (the task files are generated from the seed)
-        String key = Integer.toUnsignedString(plan.pretraining(Path.of("tasks"), Path.of("base")).toString().hashCode(), 36);
-        Path base = cache(workspace).resolve("base-" + plan.task().label() + "-seed" + plan.seed() + "-" + key);
-        if (Files.isRegularFile(base.resolve("model.safetensors"))) {
-            System.err.println("leti: base model " + base + " (pre-trained earlier with the same recipe)");
-            return base;
-        }
-        System.err.println("leti: pre-training the base model on " + pretrainTasks + " (about 2 minutes, once)");
-        Path partial = base.resolveSibling(base.getFileName() + ".partial");
-        deleteRecursively(partial);
-        new Pretraining(plan.pretraining(pretrainTasks, partial), System.err).run();
-        Files.move(partial, base);
-        return base;
-    }
-
-    private static void deleteRecursively(Path directory) throws IOException {
-        if (Files.exists(directory)) {
-            try (var paths = Files.walk(directory)) {
-                for (Path path : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                    Files.delete(path);
-                }
-            }
         }
     }
 

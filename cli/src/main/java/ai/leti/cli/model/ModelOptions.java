@@ -9,6 +9,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.leti.model.CausalLm;
 import ai.leti.model.Models;
 import ai.leti.model.nn.Precision;
+import ai.leti.model.sampling.Prompt;
 import ai.leti.model.sampling.SamplingSettings;
 import ai.leti.model.sampling.TextSampler;
 import ai.leti.model.tokenizer.LetiTokenizer;
@@ -53,9 +54,9 @@ public final class ModelOptions {
         }
     }
 
-    /** Samples one completion per item with {@code sampler}, in batches starting at seed {@code seed + first item}. */
+    /** Samples one completion per item with {@code sampler}, item {@code i} from the stream {@code Prompt.seedOf(seed, i)}. */
     <T> void sample(TextSampler<T> sampler, List<T> items, java.util.function.Function<T, String> promptOf,
             double temperature, List<String> stops, Consumer<TextSampler.Sampled<T>> onSampled) {
-        sampler.sample(items, promptOf, settings(temperature), stops, start -> seed + start, () -> false, onSampled);
+        sampler.sample(items, promptOf, settings(temperature), stops, (item, index) -> Prompt.seedOf(seed, index), () -> false, onSampled);
     }
 }

@@ -13,6 +13,7 @@ import ai.leti.common.tasks.Task;
 import ai.leti.generator.checkpoint.LoadedModel;
 import ai.leti.generator.config.GeneratorProperties;
 import ai.leti.generator.metrics.GeneratorMetrics;
+import ai.leti.model.sampling.Prompt;
 import ai.leti.model.sampling.SamplingSettings;
 import ai.leti.model.sampling.TextSampler;
 
@@ -80,7 +81,7 @@ final class CandidateSampling {
         try (TextSampler<Item> sampler = new TextSampler<>(model.model(), model.tokenizer(), properties.precision(),
                 properties.samplingBatch())) {
             sampler.sample(items, item -> conditioned(purpose, iteration, item.task().prompt()),
-                    SamplingSettings.of(temperature, topP, request.maxNewTokens(), 0), stops, start -> seedBase + start,
+                    SamplingSettings.of(temperature, topP, request.maxNewTokens(), 0), stops, (item, index) -> seedOf(seedBase, item),
                     inbox::stopRequested, sampled -> {
                         publish(iteration, purpose, sampled.item().task(), sampled.item().index(), sampled.completion());
                         metrics.sample(purposeTag, sampled.tokens());
@@ -91,6 +92,11 @@ final class CandidateSampling {
         } catch (CancellationException e) {
             throw new RunInbox.StoppedException();
         }
+    }
+
+    /** A sample's seed: its task and index only, so it does not depend on which items are sampled with it. */
+    private static long seedOf(long seedBase, Item item) {
+        return Prompt.seedOf(seedBase + 1_000_033L * item.task().taskId().hashCode(), item.index());
     }
 
     /** The paper's ground-truth baseline: each task's reference solution as its one training candidate. */

@@ -21,7 +21,8 @@ import ai.djl.training.ParameterStore;
  * {@code make_kernels.py}) that take float32 tensors, compute in bfloat16 and return float32. DJL's binding cannot
  * hold a bfloat16 tensor (it aborts the process), so bfloat16 lives only inside the scripts; autograd records
  * through them, and their backward pass runs in bfloat16 too. A kernel is one call for a whole block, so the
- * casts are paid once per block, not per op. Loaded once per process.
+ * casts are paid once per block, not per op. Loaded once per process. One more script computes nothing: the KV
+ * cache's row copy of continuous batching ({@link #copyRows}), one call instead of three per layer and row.
  */
 public final class Bf16Kernels {
 
@@ -34,6 +35,7 @@ public final class Bf16Kernels {
     private final PtSymbolBlock llamaDecode;
     private final PtSymbolBlock codegenDecode;
     private final PtSymbolBlock appendBf16;
+    private final PtSymbolBlock kvRows;
 
     private Bf16Kernels() {
         manager = NDManager.newBaseManager(Device.cpu());
@@ -43,6 +45,7 @@ public final class Bf16Kernels {
         llamaDecode = load("llama_decode_bf16.pt");
         codegenDecode = load("codegen_decode_bf16.pt");
         appendBf16 = load("append_bf16.pt");
+        kvRows = load("kv_rows.pt");
     }
 
     /** The whole-step generation kernels ({@code make_kernels.py}), one per family. */
@@ -138,11 +141,7 @@ public final class Bf16Kernels {
     public NDArray decode(Decode which, IValue weights, KvCache cache, NDArray embedding, NDArray cosTable,
             NDArray sinTable, NDArray tokens, NDArray positions, NDArray bias, int heads, int kvHeads, double eps) {
         NDManager step = tokens.getManager();
-        NDArray[] caches = cache.arrays();
-        PtNDArray[] cacheTensors = new PtNDArray[caches.length];
-        for (int i = 0; i < caches.length; i++) {
-            cacheTensors[i] = (PtNDArray) caches[i];
-        }
+        PtNDArray[] cacheTensors = pt(cache.arrays());
         NDArray attentionBias = bias != null ? bias : step.zeros(new Shape(0));
         IValue[] inputs = {IValue.listFrom(cacheTensors), IValue.from((PtNDArray) embedding),
             IValue.from((PtNDArray) cosTable), IValue.from((PtNDArray) sinTable), IValue.from((PtNDArray) tokens),
@@ -159,6 +158,27 @@ public final class Bf16Kernels {
                 input.close();
             }
         }
+    }
+
+    /**
+     * {@code make_kernels.py}'s {@code KvRows}: row {@code i} of every array of {@code fresh} ({@code [n, kvHeads,
+     * width, d]}, {@link KvCache#arrays} order) copied into row {@code rows[i]} of the same array of {@code cache}, at
+     * columns {@code to..to+width}, in place.
+     */
+    void copyRows(NDArray[] cache, NDArray[] fresh, NDArray rows, int to) {
+        try (IValue into = IValue.listFrom(pt(cache)); IValue from = IValue.listFrom(pt(fresh));
+             IValue indices = IValue.from((PtNDArray) rows); IValue column = IValue.from((long) to);
+             IValue width = kvRows.forward(into, from, indices, column)) {
+            // the copy happened in place; width only confirms the call returned
+        }
+    }
+
+    private static PtNDArray[] pt(NDArray[] arrays) {
+        PtNDArray[] tensors = new PtNDArray[arrays.length];
+        for (int i = 0; i < arrays.length; i++) {
+            tensors[i] = (PtNDArray) arrays[i];
+        }
+        return tensors;
     }
 
     private static NDArray forward(PtSymbolBlock kernel, NDArray... inputs) {

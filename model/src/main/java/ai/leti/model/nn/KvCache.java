@@ -9,6 +9,11 @@ import ai.djl.ndarray.types.Shape;
 /**
  * Keys and values of past positions, preallocated to the longest sequence and written in place: a cache
  * that grows by concatenation copies everything every token, which is where per-token time goes.
+ * <p>
+ * Every row writes the same column at each step ({@link #length()}). Continuous batching gives a row a new sequence
+ * while the others go on: the sequence's keys and values are copied into the row's columns just before
+ * {@code length()} ({@link #copyRow}), older columns are masked out for that row, and when the columns run out the
+ * ones no row still reads are dropped ({@link #compact}).
  */
 public final class KvCache implements AutoCloseable {
 
@@ -52,7 +57,111 @@ public final class KvCache implements AutoCloseable {
         keys[layer].set(slot, k);
         values[layer].set(slot, v);
         NDIndex filled = new NDIndex(":, :, :{}, :", length + steps);
-        return new NDArray[] {keys[layer].get(filled), values[layer].get(filled)};
+        // the views belong to the step (k's manager), not to the cache: a long stream of steps leaves none behind
+        NDArray pastKeys = keys[layer].get(filled);
+        NDArray pastValues = values[layer].get(filled);
+        pastKeys.attach(k.getManager());
+        pastValues.attach(k.getManager());
+        return new NDArray[] {pastKeys, pastValues};
+    }
+
+    /** Rows in the cache. */
+    public long rows() {
+        return keys[0].getShape().get(0);
+    }
+
+    /**
+     * Copies {@code count} columns of row {@code sourceRow} of {@code source}, from column {@code sourceFrom}, into
+     * row {@code row} of this cache at column {@code to}; lengths do not change.
+     */
+    public void copyRow(KvCache source, int sourceRow, int sourceFrom, int row, int to, int count) {
+        if (to < 0 || to + count > capacity) {
+            throw new IllegalArgumentException("columns " + to + ".." + (to + count) + " are outside the cache's " + capacity);
+        }
+        if (count == 0) {
+            return;
+        }
+        NDIndex from = new NDIndex("{}:{}, :, {}:{}, :", sourceRow, sourceRow + 1, sourceFrom, sourceFrom + count);
+        NDIndex into = new NDIndex("{}:{}, :, {}:{}, :", row, row + 1, to, to + count);
+        for (int layer = 0; layer < keys.length; layer++) {
+            copy(source.keys[layer], from, keys[layer], into);
+            copy(source.values[layer], from, values[layer], into);
+        }
+    }
+
+    /**
+     * Copies every row of {@code source} (all its columns) into rows {@code rows} of this cache, ending at column
+     * {@code to + source.capacity()}, in one kernel call; lengths do not change.
+     */
+    public void copyRows(KvCache source, int[] rows, int to) {
+        if (rows.length != source.rows()) {
+            throw new IllegalArgumentException(source.rows() + " rows to copy into " + rows.length);
+        }
+        if (to < 0 || to + source.capacity > capacity) {
+            throw new IllegalArgumentException("columns " + to + ".." + (to + source.capacity) + " are outside the cache's "
+                    + capacity);
+        }
+        long[] indices = new long[rows.length];
+        for (int i = 0; i < rows.length; i++) {
+            indices[i] = rows[i];
+        }
+        try (NDArray index = manager.create(indices)) {
+            Bf16Kernels.get().copyRows(arrays(), source.arrays(), index, to);
+        }
+    }
+
+    /** Drops columns {@code 0..first-1}: every row's later columns move to the front and the length shrinks by {@code first}. */
+    public void compact(int first) {
+        if (first < 0 || first > length) {
+            throw new IllegalArgumentException("cannot drop " + first + " of " + length + " columns");
+        }
+        if (first > 0) {
+            moveColumns(first, 0, length - first);
+            length -= first;
+        }
+    }
+
+    /** Moves every row's columns {@code by} to the right (zeros stay behind), for a sequence longer than the length. */
+    public void shiftRight(int by) {
+        if (length + by > capacity) {
+            throw new IllegalStateException("KV cache holds " + capacity + " positions; " + (length + by) + " needed");
+        }
+        if (by > 0) {
+            moveColumns(0, by, length);
+            length += by;
+        }
+    }
+
+    /** A cache of these rows only (in this order), with the same columns, length and capacity; this one stays open. */
+    public KvCache keepRows(NDManager parent, int[] rows) {
+        NDArray first = keys[0];
+        Shape shape = first.getShape();
+        KvCache kept = new KvCache(parent, keys.length, rows.length, (int) shape.get(1), capacity, (int) shape.get(3),
+                first.getDataType());
+        for (int i = 0; i < rows.length; i++) {
+            kept.copyRow(this, rows[i], 0, i, 0, length);
+        }
+        kept.length = length;
+        return kept;
+    }
+
+    private void moveColumns(int from, int to, int count) {
+        if (count == 0) {
+            return;
+        }
+        NDIndex source = new NDIndex(":, :, {}:{}, :", from, from + count);
+        NDIndex target = new NDIndex(":, :, {}:{}, :", to, to + count);
+        for (int layer = 0; layer < keys.length; layer++) {
+            copy(keys[layer], source, keys[layer], target);
+            copy(values[layer], source, values[layer], target);
+        }
+    }
+
+    /** {@code to[into] = from[index]}, through a copy: the two may overlap. */
+    private static void copy(NDArray from, NDIndex index, NDArray to, NDIndex into) {
+        try (NDArray view = from.get(index); NDArray block = view.duplicate()) {
+            to.set(into, block);
+        }
     }
 
     /**

@@ -2,7 +2,7 @@ package ai.leti.model.sampling;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Random;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
 
@@ -17,10 +17,11 @@ import ai.leti.model.nn.Ops;
 import ai.leti.model.nn.Precision;
 
 /**
- * Batched generation. Prompts are left-padded so every row's next token sits in the last column; pads are
- * masked out of attention and positions count from each row's first real token. With the KV cache (the
- * default) a step feeds one token per row; rows that finished (EOS, a stop condition, the length limit) are
- * reported at once through the callback and the batch goes on until all are done.
+ * Batched generation, static ({@link #generate}) or continuous ({@link #stream}). Prompts are left-padded so every
+ * row's next token sits in the last column; pads are masked out of attention and positions count from each row's
+ * first real token. With the KV cache (the default) a step feeds one token per row; rows that finished (EOS, a stop
+ * condition, the length limit) are reported at once through the callback. Each row samples from its own random
+ * stream ({@link Prompt#seed}).
  * <p>
  * The model's generation decoder (folded, for BF16 cast, weights: seconds at real sizes) is made on the first
  * {@code generate} in each precision and reused by the next ones, so the model's weights must not change while a
@@ -61,42 +62,44 @@ public final class Sampler implements AutoCloseable {
     }
 
     /**
-     * Generates one completion per prompt; {@code stop} sees a row's generated tokens after each step and ends it
-     * when true (stop sequences). Each completion goes to {@code onFinished} as soon as it is finished.
+     * Static batching: one completion per prompt, all prompts in one batch that runs until its last row ends;
+     * {@code stop} sees a row's generated tokens after each step and ends it when true (stop sequences). Row
+     * {@code i} samples from its own stream, seeded {@link Prompt#seedOf}{@code (settings.seed(), i)}. Each
+     * completion goes to {@code onFinished} as soon as it is finished.
      */
     public void generate(List<int[]> prompts, SamplingSettings settings, Predicate<int[]> stop,
             Consumer<Completion> onFinished) {
+        List<Prompt> seeded = new ArrayList<>(prompts.size());
+        for (int i = 0; i < prompts.size(); i++) {
+            seeded.add(new Prompt(prompts.get(i), Prompt.seedOf(settings.seed(), i)));
+        }
+        generate(seeded, settings, stop == null ? StopRule.NONE : (index, generated) -> stop.test(generated), onFinished);
+    }
+
+    /** Static batching of prompts with their own seeds ({@code settings.seed()} is not used). */
+    public void generate(List<Prompt> prompts, SamplingSettings settings, StopRule stop, Consumer<Completion> onFinished) {
         int batch = prompts.size();
         if (batch == 0) {
             return;
         }
         GradMode.off();
-        int promptLength = prompts.stream().mapToInt(prompt -> prompt.length).max().orElseThrow();
-        if (prompts.stream().anyMatch(prompt -> prompt.length == 0)) {
-            throw new IllegalArgumentException("every prompt needs at least one token");
-        }
+        int promptLength = prompts.stream().mapToInt(prompt -> prompt.tokens().length).max().orElseThrow();
         int total = promptLength + settings.maxNewTokens();
-        if (total > model.config().maxPositions()) {
-            throw new IllegalArgumentException("prompt (" + promptLength + " tokens) + max new tokens ("
-                    + settings.maxNewTokens() + ") exceed the model's " + model.config().maxPositions() + " positions");
-        }
+        checkFits(promptLength, settings);
         int vocab = model.config().vocabSize();
-        Random random = new Random(settings.seed());
         long[] tokens = new long[batch * total]; // the whole left-padded sequence per row
         float[] keyMask = new float[batch * total];
         int[] lengths = new int[batch];
+        Sequence[] rows = new Sequence[batch];
         for (int b = 0; b < batch; b++) {
-            int[] prompt = prompts.get(b);
+            int[] prompt = prompts.get(b).tokens();
             int pad = promptLength - prompt.length;
             lengths[b] = prompt.length;
+            rows[b] = new Sequence(b, prompts.get(b));
             for (int t = 0; t < prompt.length; t++) {
                 tokens[b * total + pad + t] = prompt[t];
                 keyMask[b * total + pad + t] = 1;
             }
-        }
-        List<List<Integer>> generated = new ArrayList<>();
-        for (int b = 0; b < batch; b++) {
-            generated.add(new ArrayList<>());
         }
         boolean[] finished = new boolean[batch];
         int remaining = batch;
@@ -115,31 +118,49 @@ public final class Sampler implements AutoCloseable {
                     if (finished[b]) {
                         continue;
                     }
-                    int next = Nucleus.sample(logits, b * vocab, vocab, settings.temperature(), settings.topP(), random);
-                    tokens[b * total + filled] = next;
-                    Completion.FinishReason reason = null;
-                    if (next == eosToken) {
-                        reason = Completion.FinishReason.EOS;
-                    } else {
-                        generated.get(b).add(next);
-                        if (stop != null && stop.test(toArray(generated.get(b)))) {
-                            reason = Completion.FinishReason.STOP;
-                        } else if (generated.get(b).size() == settings.maxNewTokens()) {
-                            reason = Completion.FinishReason.LENGTH;
-                        }
-                    }
+                    Completion.FinishReason reason = rows[b].next(logits, b * vocab, vocab, settings, eosToken, stop);
+                    tokens[b * total + filled] = rows[b].last();
                     if (reason != null) {
                         finished[b] = true;
                         remaining--;
-                        onFinished.accept(new Completion(b, toArray(generated.get(b)), reason));
+                        onFinished.accept(rows[b].completion(reason));
                     }
                 }
             }
         }
         for (int b = 0; b < batch; b++) {
             if (!finished[b]) {
-                onFinished.accept(new Completion(b, toArray(generated.get(b)), Completion.FinishReason.LENGTH));
+                onFinished.accept(rows[b].completion(Completion.FinishReason.LENGTH));
             }
+        }
+    }
+
+    /**
+     * Continuous batching: {@code slots} rows of one KV cache, each taking the next prompt as soon as its sequence
+     * ends (end-of-text, {@code stop}, the token limit), so the batch stays full until the prompts run out; then the
+     * batch shrinks to the rows still going. A row's samples are those static batching gives for the same prompt and
+     * seed, up to floating-point rounding (its batch-mates differ, and so may the last bits of its logits).
+     * {@code cancelled} is checked before each step: true ends with a {@link java.util.concurrent.CancellationException}.
+     */
+    public void stream(List<Prompt> prompts, int slots, SamplingSettings settings, StopRule stop, BooleanSupplier cancelled,
+            Consumer<Completion> onFinished) {
+        if (prompts.isEmpty()) {
+            return;
+        }
+        if (!settings.useCache()) {
+            throw new IllegalArgumentException("continuous batching needs the KV cache");
+        }
+        GradMode.off();
+        int longestPrompt = prompts.stream().mapToInt(prompt -> prompt.tokens().length).max().orElseThrow();
+        checkFits(longestPrompt, settings);
+        new ContinuousBatch(model, decoder(), eosToken, prompts, Math.min(slots, prompts.size()), settings, stop, onFinished)
+                .run(cancelled);
+    }
+
+    private void checkFits(int promptLength, SamplingSettings settings) {
+        if (promptLength + settings.maxNewTokens() > model.config().maxPositions()) {
+            throw new IllegalArgumentException("prompt (" + promptLength + " tokens) + max new tokens ("
+                    + settings.maxNewTokens() + ") exceed the model's " + model.config().maxPositions() + " positions");
         }
     }
 
@@ -164,10 +185,6 @@ public final class Sampler implements AutoCloseable {
         NDArray bias = padded ? Ops.causalBias(manager, from, width, manager.create(mask, new Shape(batch, filled))) : null;
         return decoder.forward(manager.create(input, new Shape(batch, width)),
                 manager.create(positions, new Shape(batch, width)), bias, cache).toFloatArray();
-    }
-
-    private static int[] toArray(List<Integer> values) {
-        return values.stream().mapToInt(Integer::intValue).toArray();
     }
 
 }

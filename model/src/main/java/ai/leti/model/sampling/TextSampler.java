@@ -6,14 +6,14 @@ import java.util.concurrent.CancellationException;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.function.Function;
-import java.util.function.LongUnaryOperator;
+import java.util.function.ToLongBiFunction;
 
 import ai.leti.model.CausalLm;
 import ai.leti.model.nn.Precision;
 import ai.leti.model.tokenizer.LetiTokenizer;
 
 /**
- * Text in, text out: prompts sampled in batches of {@code batch}, each completion cut at the first stop sequence
+ * Text in, text out: prompts sampled {@code batch} rows at a time (continuous batching), each completion cut at the first stop sequence
  * and handed over as soon as its row finishes. The one sampling routine of the generator (training and evaluation
  * samples) and the command line ({@code ./leti generate}). One {@link Sampler} is kept for the whole life of this
  * object, so the model's generation decoder is made once.
@@ -42,36 +42,31 @@ public final class TextSampler<T> implements AutoCloseable {
     }
 
     /**
-     * Samples one completion per item, in order of the items, {@code batch} at a time.
+     * Samples one completion per item, {@code batch} rows at a time with continuous batching: a row takes the next
+     * item as soon as its completion ends.
      *
      * @param promptOf   the text the model continues for an item (with any reward-token prefix)
-     * @param settings   temperature, top-p, token limit (its seed is replaced by {@code seedOf})
+     * @param settings   temperature, top-p, token limit (its seed is not used: see {@code seedOf})
      * @param stops      where a completion ends (empty: at end-of-text or the token limit only)
-     * @param seedOf     the seed of the batch starting at this item index, so that results do not depend on what
-     *                   ran before
-     * @param cancelled  checked before each batch: true ends sampling with a {@link CancellationException}
+     * @param seedOf     the seed of an item's random stream, given the item and its index in {@code items}: a
+     *                   completion depends on its item and seed only, not on its batch-mates
+     * @param cancelled  checked before each step: true ends sampling with a {@link CancellationException}
      * @param onSampled  each completion, as soon as its row finished
      */
     public void sample(List<T> items, Function<T, String> promptOf, SamplingSettings settings, List<String> stops,
-            LongUnaryOperator seedOf, BooleanSupplier cancelled, Consumer<Sampled<T>> onSampled) {
+            ToLongBiFunction<T, Integer> seedOf, BooleanSupplier cancelled, Consumer<Sampled<T>> onSampled) {
         StopSequences stop = new StopSequences(stops);
-        for (int start = 0; start < items.size(); start += batch) {
-            if (cancelled.getAsBoolean()) {
-                throw new CancellationException("sampling cancelled");
-            }
-            List<T> chunk = items.subList(start, Math.min(items.size(), start + batch));
-            List<int[]> prompts = new ArrayList<>(chunk.size());
-            for (T item : chunk) {
-                prompts.add(tokenizer.encode(promptOf.apply(item)));
-            }
-            SamplingSettings seeded = new SamplingSettings(settings.temperature(), settings.topP(), settings.maxNewTokens(),
-                    seedOf.applyAsLong(start), settings.useCache());
-            try (Precision.Scope scope = Precision.use(precision)) {
-                sampler.generate(prompts, seeded,
-                        generated -> !stops.isEmpty() && stop.indexIn(tokenizer.decode(generated)) >= 0,
-                        completion -> onSampled.accept(new Sampled<>(chunk.get(completion.index()),
-                                stop.cut(tokenizer.decode(completion.tokens())), completion.tokens().length)));
-            }
+        List<Prompt> prompts = new ArrayList<>(items.size());
+        for (int i = 0; i < items.size(); i++) {
+            T item = items.get(i);
+            prompts.add(new Prompt(tokenizer.encode(promptOf.apply(item)), seedOf.applyAsLong(item, i)));
+        }
+        StopRule rule = stops.isEmpty() ? StopRule.NONE
+                : (index, generated) -> stop.indexIn(tokenizer.decode(generated)) >= 0;
+        try (Precision.Scope scope = Precision.use(precision)) {
+            sampler.stream(prompts, batch, settings, rule, cancelled,
+                    completion -> onSampled.accept(new Sampled<>(items.get(completion.index()),
+                            stop.cut(tokenizer.decode(completion.tokens())), completion.tokens().length)));
         }
     }
 

@@ -1,11 +1,15 @@
 package ai.leti.model.sampling;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.CancellationException;
+import java.util.function.Consumer;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -16,6 +20,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.leti.model.CausalLm;
 import ai.leti.model.Models;
 import ai.leti.model.TinyModels;
+import ai.leti.model.nn.Precision;
 
 /** Batched generation with the KV cache on real (random) models of each family. */
 class SamplerIT {
@@ -99,5 +104,73 @@ class SamplerIT {
         });
         Map<Integer, Completion> limited = generate(llama, PROMPTS, SamplingSettings.of(0, 1, 4, 0));
         assertThat(limited.values()).allSatisfy(completion -> assertThat(completion.tokens().length).isLessThanOrEqualTo(4));
+    }
+
+    /** Twelve prompts of 1..9 tokens whose rows end at lengths of 2..18 tokens (or earlier at EOS). */
+    private static List<Prompt> mixedPrompts(long seed) {
+        List<Prompt> prompts = new ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            int[] tokens = new int[1 + (i * 5) % 9];
+            for (int t = 0; t < tokens.length; t++) {
+                tokens[t] = 1 + (i * 13 + t * 7) % 50;
+            }
+            prompts.add(new Prompt(tokens, Prompt.seedOf(seed, i)));
+        }
+        return prompts;
+    }
+
+    private static final StopRule LONG_TAILED = (index, generated) -> generated.length == 2 + (index * 7) % 17;
+
+    private static Map<Integer, List<Integer>> run(CausalLm model, List<Prompt> prompts, SamplingSettings settings, int slots) {
+        Map<Integer, List<Integer>> completions = new TreeMap<>();
+        Sampler sampler = new Sampler(model, EOS);
+        Consumer<Completion> keep = completion -> completions.put(completion.index(),
+                Arrays.stream(completion.tokens()).boxed().toList());
+        if (slots == 0) {
+            sampler.generate(prompts, settings, LONG_TAILED, keep);
+        } else {
+            sampler.stream(prompts, slots, settings, LONG_TAILED, () -> false, keep);
+        }
+        sampler.close();
+        return completions;
+    }
+
+    @Test
+    void continuousBatchingGivesEachPromptWhatStaticBatchingGives() {
+        for (CausalLm model : List.of(llama, gpt2, codegen)) {
+            for (SamplingSettings settings : List.of(SamplingSettings.of(0, 1, 20, 0), SamplingSettings.of(1.0, 0.9, 20, 0))) {
+                List<Prompt> prompts = mixedPrompts(3);
+                Map<Integer, List<Integer>> all = run(model, prompts, settings, 0);
+                assertThat(all).hasSize(prompts.size());
+                // 3 rows over 12 prompts: rows refill, the columns run out and are compacted, the batch drains
+                assertThat(run(model, prompts, settings, 3)).as("%s, temperature %s, 3 rows", model.config().family(),
+                        settings.temperature()).isEqualTo(all);
+                assertThat(run(model, prompts, settings, 1)).as("one row").isEqualTo(all);
+                assertThat(run(model, prompts, settings, 16)).as("more rows than prompts").isEqualTo(all);
+            }
+        }
+    }
+
+    @Test
+    void onTheBf16KernelToo() {
+        for (CausalLm model : List.of(llama, codegen)) {
+            try (Precision.Scope bf16 = Precision.use(Precision.BF16)) {
+                SamplingSettings settings = SamplingSettings.of(1.0, 0.9, 20, 0);
+                List<Prompt> prompts = mixedPrompts(4);
+                assertThat(run(model, prompts, settings, 3)).as("%s", model.config().family())
+                        .isEqualTo(run(model, prompts, settings, 0));
+            }
+        }
+    }
+
+    @Test
+    void continuousBatchingCanBeCancelledBetweenSteps() {
+        List<Integer> done = new ArrayList<>();
+        Sampler sampler = new Sampler(llama, EOS);
+        assertThatThrownBy(() -> sampler.stream(mixedPrompts(1), 2, SamplingSettings.of(0, 1, 20, 0), LONG_TAILED,
+                () -> done.size() >= 3, completion -> done.add(completion.index())))
+                .isInstanceOf(CancellationException.class);
+        assertThat(done).hasSizeBetween(3, 4);
+        sampler.close();
     }
 }

@@ -58,7 +58,8 @@ class TextSamplerIT {
     private static Map<Integer, String> sample(int batch, List<String> stops, SamplingSettings settings) {
         Map<Integer, String> completions = new TreeMap<>();
         try (TextSampler<Integer> sampler = new TextSampler<>(model, tokenizer, Precision.F32, batch)) {
-            sampler.sample(IntStream.range(0, PROMPTS.size()).boxed().toList(), PROMPTS::get, settings, stops, start -> 7 + start,
+            sampler.sample(IntStream.range(0, PROMPTS.size()).boxed().toList(), PROMPTS::get, settings, stops,
+                    (item, index) -> Prompt.seedOf(7, index),
                     () -> false, sampled -> completions.put(sampled.item(), sampled.completion()));
         }
         return completions;
@@ -66,20 +67,20 @@ class TextSamplerIT {
 
     @Test
     void everyItemGetsItsOwnCompletionWhateverTheBatch() {
-        SamplingSettings greedy = SamplingSettings.of(0, 1, 10, 0);
-        Map<Integer, String> inTwos = sample(2, List.of(), greedy);
-        assertThat(inTwos).hasSize(PROMPTS.size());
-        assertThat(sample(4, List.of(), greedy)).as("greedy: the same completion per item in batches of 4").isEqualTo(inTwos);
-        assertThat(sample(1, List.of(), greedy)).as("and one at a time").isEqualTo(inTwos);
+        for (SamplingSettings settings : List.of(SamplingSettings.of(0, 1, 10, 0), SamplingSettings.of(1.0, 0.95, 10, 0))) {
+            Map<Integer, String> inTwos = sample(2, List.of(), settings);
+            assertThat(inTwos).hasSize(PROMPTS.size());
+            assertThat(sample(4, List.of(), settings)).as("the same completion per item with 4 rows").isEqualTo(inTwos);
+            assertThat(sample(1, List.of(), settings)).as("and one at a time").isEqualTo(inTwos);
+        }
     }
 
     @Test
     void aCompletionEndsBeforeItsFirstStopSequence() {
         SamplingSettings settings = SamplingSettings.of(1.0, 1.0, 24, 0);
-        // one prompt a batch: a row that stops early then changes no other row's random draws
-        Map<Integer, String> free = sample(1, List.of(), settings);
+        Map<Integer, String> free = sample(3, List.of(), settings);
         String stop = free.values().stream().filter(text -> text.length() > 2).findFirst().orElseThrow().substring(1, 2);
-        Map<Integer, String> cut = sample(1, List.of(stop), settings);
+        Map<Integer, String> cut = sample(3, List.of(stop), settings);
         for (int i = 0; i < PROMPTS.size(); i++) {
             assertThat(cut.get(i)).doesNotContain(stop);
             assertThat(free.get(i)).startsWith(cut.get(i)); // same seeds: the same text up to the stop
@@ -87,11 +88,11 @@ class TextSamplerIT {
     }
 
     @Test
-    void cancellingBetweenBatchesEndsSamplingWithWhatWasDone() {
+    void cancellingBetweenStepsEndsSamplingWithWhatWasDone() {
         List<Integer> seen = new ArrayList<>();
         try (TextSampler<Integer> sampler = new TextSampler<>(model, tokenizer, Precision.F32, 2)) {
             assertThatThrownBy(() -> sampler.sample(IntStream.range(0, PROMPTS.size()).boxed().toList(), PROMPTS::get,
-                    SamplingSettings.of(0, 1, 4, 0), List.of(), start -> start, () -> seen.size() >= 2, sampled -> seen.add(sampled.item())))
+                    SamplingSettings.of(0, 1, 4, 0), List.of(), (item, index) -> index, () -> seen.size() >= 2, sampled -> seen.add(sampled.item())))
                     .isInstanceOf(CancellationException.class);
         }
         assertThat(seen).containsExactlyInAnyOrder(0, 1);
