@@ -1,9 +1,12 @@
 package ai.leti.system;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -49,6 +52,7 @@ class LetiLoopIT {
             prometheus = PrometheusServer.start(system.work.resolve("prometheus"), Map.of(
                     "executor", List.of("127.0.0.1:" + system.executorPort),
                     "generator", List.of("127.0.0.1:" + system.generatorPort),
+                    "sampler", system.samplerPorts.values().stream().map(port -> "127.0.0.1:" + port).toList(),
                     "trainer", List.of("127.0.0.1:" + system.trainerPort)));
         }
     }
@@ -142,9 +146,42 @@ class LetiLoopIT {
         system.assertTrainedOnExactlyItsCandidates(id, 2, 4);
     }
 
-    /** Event argument extraction through the same loop: the ontology runs in the sandbox, argument F1 is scored. */
+    /**
+     * kill -9 of a sampler while the first iteration is being sampled, without a restart: the pieces of work it held
+     * (uncommitted) go to the other sampler once the group notices, and the iteration finishes on exactly its
+     * candidates, none lost and none doubled; every one of them is reported by one sampler or the other.
+     */
     @Test
     @Order(4)
+    void finishesTheIterationOnExactlyItsCandidatesWhenASamplerIsKilled() throws Exception {
+        String id = system.startRun(system.request("sampler-kill", 8).replace("\"maxNewTokens\": 24", "\"maxNewTokens\": 64"));
+        await().atMost(Duration.ofMinutes(5)).pollInterval(Duration.ofMillis(20)).ignoreExceptions().until(() -> {
+            JsonNode status = system.status(id);
+            return status.get("iteration").asInt() == 1 && status.get("stage").asString().equals("SAMPLING");
+        });
+        Thread.sleep(300); // both samplers have taken work
+        system.kill("sampler-1");
+        try {
+            JsonNode done = system.awaitDone(id);
+            system.assertTrainedOnExactlyItsCandidates(id, 2, 8);
+            assertThat(done.get("executed").asLong()).as("one verdict per candidate").isEqualTo(LetiSystem.TASKS * 8);
+            JsonNode shares = done.get("timeline").get(0).get("samplers");
+            long reported = 0;
+            for (Map.Entry<String, JsonNode> share : shares.properties()) {
+                reported += share.getValue().asLong();
+            }
+            assertThat(reported).as("every candidate of iteration 1 reported once: " + shares).isEqualTo(LetiSystem.TASKS * 8);
+            assertThat(shares.path("sampler-2").asLong()).as("the survivor took work").isPositive();
+            assertThat(done.get("timeline").get(1).get("samplers").properties()).extracting(Map.Entry::getKey)
+                    .as("iteration 2, sampled after the kill").containsExactly("sampler-2");
+        } finally {
+            system.restart("sampler-1");
+        }
+    }
+
+    /** Event argument extraction through the same loop: the ontology runs in the sandbox, argument F1 is scored. */
+    @Test
+    @Order(5)
     void runsEventArgumentExtractionThroughTheSameLoop() throws Exception {
         String id = system.startRun(system.extractionRequest("eae"));
         JsonNode done = system.awaitDone(id);
@@ -165,10 +202,12 @@ class LetiLoopIT {
      * services (scraped after the runs above, so the per-mode gauges exist).
      */
     @Test
-    @Order(5)
+    @Order(6)
     void exportsEveryMetricTheDashboardsAndAlertsRead() throws Exception {
         Set<String> exported = new TreeSet<>(List.of("up", "ALERTS")); // Prometheus' own
-        for (int port : new int[] {system.executorPort, system.trainerPort, system.generatorPort}) {
+        List<Integer> ports = new ArrayList<>(List.of(system.executorPort, system.trainerPort, system.generatorPort));
+        ports.addAll(system.samplerPorts.values());
+        for (int port : ports) {
             for (String line : system.get(port, "/actuator/prometheus").split("\n")) {
                 if (!line.isBlank() && !line.startsWith("#")) {
                     exported.add(line.split("[{ ]", 2)[0]);
@@ -191,11 +230,11 @@ class LetiLoopIT {
      * it must evaluate without error, read only series Prometheus really has, and its rule must be healthy.
      */
     @Test
-    @Order(6)
+    @Order(7)
     void everyDashboardQueryAndAlertRunsAgainstARealScrape() throws Exception {
         org.junit.jupiter.api.Assumptions.assumeTrue(prometheus != null,
                 "no Prometheus on this machine: ./leti setup installs Debian's prometheus");
-        for (String job : List.of("executor", "generator", "trainer")) {
+        for (String job : List.of("executor", "generator", "sampler", "trainer")) {
             prometheus.awaitScraped(job, java.time.Duration.ofSeconds(30));
         }
         Thread.sleep(3000); // a few more scrapes, so every rate window holds two samples of the last counters
@@ -239,7 +278,7 @@ class LetiLoopIT {
      * drawn into report.html, and opened in headless Chromium: it renders, every image loads, the console is clean.
      */
     @Test
-    @Order(7)
+    @Order(8)
     void anyRunHasAReportThatABrowserRendersCleanly() throws Exception {
         String history = system.get(system.generatorPort, "/runs/" + firstRun + "/history");
         assertThat(history.lines().filter(line -> line.contains("\"type\":\"iteration\""))).hasSize(2);

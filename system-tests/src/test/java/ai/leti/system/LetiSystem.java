@@ -59,6 +59,8 @@ final class LetiSystem implements AutoCloseable {
     static final String EXECUTOR = "executor-service";
     static final String TRAINER = "trainer-service";
     static final String GENERATOR = "generator-service";
+    /** The samplers: the generator's jar (or image) in its other role, beside the generator as run coordinator. */
+    static final List<String> SAMPLERS = List.of("sampler-1", "sampler-2");
     /** Training tasks per run (the first six of the generated training split). */
     static final int TASKS = 6;
 
@@ -70,6 +72,7 @@ final class LetiSystem implements AutoCloseable {
     final int generatorPort = freePort();
     final int executorPort = freePort();
     final int trainerPort = freePort();
+    final Map<String, Integer> samplerPorts = new LinkedHashMap<>();
     private final Map<String, String[]> arguments = new LinkedHashMap<>();
     private final Map<String, ServiceProcess> running = new LinkedHashMap<>();
     /** The services as processes, with the command line's own stack code (what ./leti demo starts). */
@@ -114,9 +117,23 @@ final class LetiSystem implements AutoCloseable {
         system.arguments.put(EXECUTOR, new String[] {"--leti.executor.partitions=2"});
         system.arguments.put(TRAINER, new String[] {"--leti.trainer.store=" + work.resolve("store"),
             "--leti.trainer.data-roots=" + work, "--leti.trainer.public-url=http://127.0.0.1:" + system.trainerPort});
+        // small pieces of work, taken two at a time: a sampler killed mid-iteration holds some uncommitted
         system.arguments.put(GENERATOR, new String[] {"--leti.generator.state=" + work.resolve("generator"),
             "--leti.generator.data-roots=" + work, "--leti.generator.wait-timeout=5m",
-            "--leti.generator.api-token=" + system.token});
+            "--leti.generator.api-token=" + system.token, "--leti.generator.roles=coordinator",
+            "--leti.generator.work-samples=2"});
+        for (int i = 1; i <= SAMPLERS.size(); i++) {
+            String sampler = SAMPLERS.get(i - 1);
+            Path state = work.resolve(sampler);
+            if (containers) {
+                Files.createDirectories(state);
+                Files.setPosixFilePermissions(state, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
+            }
+            List<String> samplerArguments = new ArrayList<>(LocalStack.samplerArguments(i, state, work.toString()));
+            samplerArguments.add("--leti.generator.sampler-poll-items=2");
+            system.arguments.put(sampler, samplerArguments.toArray(String[]::new));
+            system.samplerPorts.put(sampler, freePort());
+        }
         for (String service : system.arguments.keySet()) {
             system.running.put(service, system.process(service, bootstrapServers).start());
         }
@@ -158,8 +175,13 @@ final class LetiSystem implements AutoCloseable {
     private ServiceProcess process(String service, String bootstrapServers) {
         int port = port(service);
         if (!containers) {
-            return stack.prepare(Service.valueOf(service.replace("-service", "").toUpperCase(java.util.Locale.ROOT)),
-                    service, port, List.of("-Xmx1g"), List.of(arguments.get(service)));
+            List<String> jvm = new ArrayList<>(List.of("-Xmx1g"));
+            if (SAMPLERS.contains(service)) {
+                jvm.addAll(LocalStack.samplerJvmOptions(SAMPLERS.size()));
+            }
+            Service jar = SAMPLERS.contains(service) ? Service.GENERATOR
+                    : Service.valueOf(service.replace("-service", "").toUpperCase(java.util.Locale.ROOT));
+            return stack.prepare(jar, service, port, jvm, List.of(arguments.get(service)));
         }
         List<String> command = containerCommand(service);
         command.addAll(List.of("--server.port=" + port, "--spring.kafka.bootstrap-servers=" + bootstrapServers));
@@ -167,11 +189,12 @@ final class LetiSystem implements AutoCloseable {
         return new ServiceProcess(service, command, Map.of(), port, work.resolve(service + ".log"));
     }
 
-    private int port(String service) {
+    int port(String service) {
         return switch (service) {
             case EXECUTOR -> executorPort;
             case TRAINER -> trainerPort;
-            default -> generatorPort;
+            case GENERATOR -> generatorPort;
+            default -> samplerPorts.get(service);
         };
     }
 
@@ -198,7 +221,7 @@ final class LetiSystem implements AutoCloseable {
             command.addAll(List.of("--security-opt", "seccomp=" + ROOT.resolve("deploy/seccomp/executor.json"),
                     "--security-opt", "systempaths=unconfined", "--security-opt", "apparmor=unconfined"));
         }
-        command.add(image(service));
+        command.add(image(SAMPLERS.contains(service) ? GENERATOR : service));
         return command;
     }
 
@@ -212,6 +235,12 @@ final class LetiSystem implements AutoCloseable {
 
     /** kill -9 (of the container, in containers), then the same command again. */
     void killAndRestart(String service) throws Exception {
+        kill(service);
+        running.get(service).start();
+    }
+
+    /** kill -9 (of the container, in containers), nothing more. */
+    void kill(String service) throws Exception {
         if (containers) {
             docker("kill", "--signal", "KILL", container(service));
         }
@@ -220,7 +249,12 @@ final class LetiSystem implements AutoCloseable {
             await().atMost(Duration.ofSeconds(30)) // --rm removes it; the name is free again
                     .until(() -> docker("ps", "-aq", "--filter", "name=" + container(service)).isBlank());
         }
+    }
+
+    /** Starts a killed service again with the same command and waits until it is ready. */
+    void restart(String service) throws Exception {
         running.get(service).start();
+        LocalStack.awaitReady(running.get(service));
     }
 
     /** Runs the docker CLI to its end and returns its output (whatever its exit status). */

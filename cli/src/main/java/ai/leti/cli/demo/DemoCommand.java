@@ -52,6 +52,10 @@ public final class DemoCommand implements Callable<Integer> {
     @Mixin
     BrokerOptions broker;
 
+    @Option(names = "--samplers", defaultValue = "2", description = "Samplers beside the run coordinator; 0: the generator"
+            + " samples itself (default: ${DEFAULT-VALUE}).")
+    int samplers;
+
     @Option(names = "--quick", description = "A smaller run (two modes, two iterations).")
     boolean quick;
 
@@ -123,7 +127,7 @@ public final class DemoCommand implements Callable<Integer> {
             }
             return runModes(plan, new RunClient(generator, RunClient.token(tokenFile)), generator, tasks, base);
         }
-        try (DemoStack stack = DemoStack.start(Workspace.current(), out, plan, broker.port())) {
+        try (DemoStack stack = DemoStack.start(Workspace.current(), out, plan, broker.port(), samplers)) {
             return runModes(plan, new RunClient(stack.generator(), stack.token()), stack.generator(), stack.tasks(), stack.base());
         }
     }

@@ -83,7 +83,22 @@ final class DemoFigures {
                     Boolean.FALSE.equals(efficiency.get("resolved"))
                             ? " (binary never rose above the base model: no steps ratio means anything)" : ""));
         }
+        Map<String, Long> shares = samplerShares();
+        if (!shares.isEmpty()) {
+            long all = shares.values().stream().mapToLong(Long::longValue).sum();
+            line.append(String.format(Locale.ROOT, "%nsampling work by sampler (training candidates, all iterations):"));
+            shares.forEach((sampler, count) -> line.append(String.format(Locale.ROOT, "%n  %-12s %6d (%.0f%%)", sampler, count,
+                    100.0 * count / all)));
+        }
         return line.toString();
+    }
+
+    /** Training candidates each sampler of the fleet published, over every run and iteration. */
+    Map<String, Long> samplerShares() {
+        Map<String, Long> shares = new java.util.TreeMap<>();
+        runs.values().forEach(run -> run.timeline().forEach(stats -> stats.samplers()
+                .forEach((sampler, count) -> shares.merge(sampler, count, Long::sum))));
+        return shares;
     }
 
     /** The figures: reward token, textual's rise, sample efficiency, pipeline overlap. */
@@ -138,10 +153,12 @@ final class DemoFigures {
                 row.put("execution_seconds", stats.executionSeconds());
                 row.put("execution_busy_seconds", stats.executionBusySeconds());
                 row.put("training_seconds", stats.trainingSeconds());
+                row.put("samplers", stats.samplers());
                 overlap.add(row);
             }
         }
         figures.put("pipeline_overlap", overlap);
+        figures.put("sampler_shares", samplerShares());
         return figures;
     }
 

@@ -127,12 +127,13 @@ final class DemoReport {
             }
             html.append("</table><table><tr><th>iteration</th><th>wall s</th><th>sampling s</th><th>execution s</th>"
                     + "<th>execution busy s</th><th>training s</th><th>stages summed s</th><th>samples</th>"
-                    + "<th>sample pass rate</th><th>training loss</th><th>gradient steps</th></tr>");
+                    + "<th>sample pass rate</th><th>training loss</th><th>gradient steps</th><th>candidates by sampler</th></tr>");
             for (IterationStats s : run.getValue().timeline()) {
                 html.append(String.format(Locale.ROOT, "<tr><td>%d</td><td>%.1f</td><td>%.1f</td><td>%.1f</td><td>%.1f</td>"
-                        + "<td>%.1f</td><td>%.1f</td><td>%d</td><td>%.3f</td><td>%.4f</td><td>%d</td></tr>", s.iteration(),
+                        + "<td>%.1f</td><td>%.1f</td><td>%d</td><td>%.3f</td><td>%.4f</td><td>%d</td><td>%s</td></tr>", s.iteration(),
                         s.wallSeconds(), s.samplingSeconds(), s.executionSeconds(), s.executionBusySeconds(), s.trainingSeconds(),
-                        s.stageSeconds(), s.samples(), s.samplePassRate(), s.trainingLoss(), s.gradientSteps()));
+                        s.stageSeconds(), s.samples(), s.samplePassRate(), s.trainingLoss(), s.gradientSteps(),
+                        RunReport.escape(s.samplers().toString())));
             }
             html.append("</table>");
         }

@@ -30,7 +30,7 @@ final class DemoStack implements AutoCloseable {
         this.base = base;
     }
 
-    static DemoStack start(Workspace workspace, Path out, DemoPlan plan, int kafkaPort) throws Exception {
+    static DemoStack start(Workspace workspace, Path out, DemoPlan plan, int kafkaPort, int samplers) throws Exception {
         byte[] secret = new byte[24];
         new SecureRandom().nextBytes(secret);
         String token = HexFormat.of().formatHex(secret);
@@ -39,12 +39,12 @@ final class DemoStack implements AutoCloseable {
             stack.withBroker(kafkaPort);
             // The files a run may name: this demo's tasks and the cached base models (README "A LETI run over REST").
             String dataRoots = out.toAbsolutePath() + "," + DemoBase.cache(workspace);
-            LocalStack.Services services = stack.startServices(out, dataRoots);
+            LocalStack.Services services = stack.startServices(out, dataRoots, samplers);
             Path tasks = out.resolve("tasks");
             Path base = DemoBase.prepare(workspace, plan.task(), plan.seed(), tasks);
             services.awaitReady();
-            System.err.println("leti: broker, executor, trainer and generator ready (generator API: " + services.generator().url()
-                    + "/swagger-ui.html)");
+            System.err.println("leti: broker, executor, trainer, generator and " + services.samplers().size()
+                    + " samplers ready (generator API: " + services.generator().url() + "/swagger-ui.html)");
             return new DemoStack(stack, services.generator().url(), token, tasks, base);
         } catch (Exception e) {
             stack.close();

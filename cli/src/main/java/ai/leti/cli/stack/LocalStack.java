@@ -88,28 +88,51 @@ public final class LocalStack implements AutoCloseable {
         return start(service, service.module().replace("-service", ""), service.defaultPort(), List.of(), List.of(arguments));
     }
 
-    /** One instance of each service, as {@link #startServices} starts them. */
-    public record Services(ServiceProcess executor, ServiceProcess trainer, ServiceProcess generator) {
+    /** One instance of each service, and the samplers, as {@link #startServices} starts them. */
+    public record Services(ServiceProcess executor, ServiceProcess trainer, ServiceProcess generator,
+            List<ServiceProcess> samplers) {
 
-        /** Waits until all three are ready. */
+        /** Waits until all are ready. */
         public void awaitReady() throws InterruptedException {
             LocalStack.awaitReady(executor, trainer, generator);
+            LocalStack.awaitReady(samplers.toArray(ServiceProcess[]::new));
         }
     }
 
     /**
      * One instance of each service on its default port: the trainer's store and the generator's state under
-     * {@code directory}, and the files a run may name under {@code dataRoots} (comma-separated). Returns without
-     * waiting for them to be ready.
+     * {@code directory}, and the files a run may name under {@code dataRoots} (comma-separated). With
+     * {@code samplers} of 1 or more, the generator is the run coordinator alone and that many samplers (the
+     * generator's jar in its other role, {@code sampler-1}, {@code sampler-2}, ... on the ports after the generator's,
+     * their torch threads sharing this machine's cores) sample its work; with 0, the generator samples too. Returns
+     * without waiting for them to be ready.
      */
-    public Services startServices(Path directory, String dataRoots) {
+    public Services startServices(Path directory, String dataRoots, int samplers) {
         ServiceProcess executor = start(Service.EXECUTOR, "--leti.executor.instance-id=executor-1");
         ServiceProcess trainer = start(Service.TRAINER, "--leti.trainer.store=" + directory.resolve("trainer-store"),
                 "--leti.trainer.data-roots=" + dataRoots,
                 "--leti.trainer.public-url=http://127.0.0.1:" + Service.TRAINER.defaultPort());
         ServiceProcess generator = start(Service.GENERATOR, "--leti.generator.state=" + directory.resolve("generator-state"),
-                "--leti.generator.data-roots=" + dataRoots);
-        return new Services(executor, trainer, generator);
+                "--leti.generator.data-roots=" + dataRoots,
+                "--leti.generator.roles=" + (samplers > 0 ? "coordinator" : "coordinator,sampler"));
+        List<ServiceProcess> fleet = new ArrayList<>();
+        for (int i = 1; i <= samplers; i++) {
+            fleet.add(start(Service.GENERATOR, "sampler-" + i, Service.GENERATOR.defaultPort() + 10 + i,
+                    samplerJvmOptions(samplers), samplerArguments(i, directory.resolve("sampler-" + i), dataRoots)));
+        }
+        return new Services(executor, trainer, generator, fleet);
+    }
+
+    /** Sampler {@code i}'s arguments: its role, name, state and the files it may read. */
+    public static List<String> samplerArguments(int i, Path state, String dataRoots) {
+        return List.of("--leti.generator.roles=sampler", "--leti.generator.sampler-id=sampler-" + i,
+                "--leti.generator.state=" + state, "--leti.generator.data-roots=" + dataRoots);
+    }
+
+    /** Each of {@code samplers} samplers gets its share of this machine's cores for torch's threads. */
+    public static List<String> samplerJvmOptions(int samplers) {
+        int threads = Math.max(1, Runtime.getRuntime().availableProcessors() / samplers);
+        return List.of("-Dai.djl.pytorch.num_threads=" + threads, "-Dai.djl.pytorch.num_interop_threads=1");
     }
 
     /** Waits until each is ready, in order (each wait up to three minutes: a cold JVM, DJL's engine, Kafka topics). */

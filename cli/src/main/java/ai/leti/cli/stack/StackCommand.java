@@ -11,8 +11,8 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
- * {@code ./leti stack}: the local stack alone, for working with the services by hand: a broker and one instance of
- * each service, ready, until Ctrl-C. Runs started over its REST API name files under the run directory or
+ * {@code ./leti stack}: the local stack alone, for working with the services by hand: a broker, one instance of
+ * each service and two samplers (the generator as run coordinator), ready, until Ctrl-C. Runs started over its REST API name files under the run directory or
  * {@code --data-root}.
  */
 @Command(name = "stack", mixinStandardHelpOptions = true,
@@ -25,6 +25,10 @@ public final class StackCommand implements Callable<Integer> {
 
     @Option(names = "--data-root", description = "Another directory whose files runs may name (default: only --out).")
     Path dataRoot;
+
+    @Option(names = "--samplers", defaultValue = "2", description = "Samplers beside the run coordinator; 0: the generator"
+            + " samples itself (default: ${DEFAULT-VALUE}).")
+    int samplers;
 
     @Mixin
     BrokerOptions broker;
@@ -42,10 +46,11 @@ public final class StackCommand implements Callable<Integer> {
                 stack.withEnvironment("LETI_GENERATOR_API_TOKEN", token);
             }
             stack.withBroker(broker.port());
-            LocalStack.Services services = stack.startServices(directory, roots);
+            LocalStack.Services services = stack.startServices(directory, roots, samplers);
             services.awaitReady();
-            System.err.printf("leti: broker %s, executor %s, trainer %s, generator %s ready (logs in %s; the API token: %s)%n",
-                    stack.bootstrapServers(), services.executor().url(), services.trainer().url(), services.generator().url(),
+            System.err.printf("leti: broker %s, executor %s, trainer %s, generator %s, %d samplers ready (logs in %s; the API"
+                    + " token: %s)%n", stack.bootstrapServers(), services.executor().url(), services.trainer().url(),
+                    services.generator().url(), services.samplers().size(),
                     directory.resolve("logs"),
                     hasToken ? "$LETI_GENERATOR_API_TOKEN" : directory.resolve("generator-state").resolve("api-token"));
             System.err.println("leti: Ctrl-C stops them");

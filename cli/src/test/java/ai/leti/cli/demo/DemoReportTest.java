@@ -44,7 +44,8 @@ class DemoReportTest {
                             Map.of(EaeScore.CLASSIFICATION_F1, series[i] + 0.1)) : Map.of(),
                     Map.of("passing_good_minus_bad", 0.01 * i, "failing_good_minus_bad", -0.02 * i, "separation", 0.03 * i)));
             if (i > 0) {
-                timeline.add(new IterationStats(i, 30, 5, 6, 4, 22, 816, 0.2 + i / 10.0, 0.3, (int) stepsPerIteration));
+                timeline.add(new IterationStats(i, 30, 5, 6, 4, 22, 816, 0.2 + i / 10.0, 0.3, (int) stepsPerIteration,
+                        Map.of("sampler-1", 400L, "sampler-2", 416L)));
             }
         }
         return new DemoRun(id, evaluations, timeline);

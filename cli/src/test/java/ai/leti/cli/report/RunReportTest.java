@@ -31,7 +31,7 @@ class RunReportTest {
     }
 
     private static IterationStats iteration(int iteration, double loss) {
-        return new IterationStats(iteration, 10, 4, 5, 2, 3, 16, 0.25, loss, 8);
+        return new IterationStats(iteration, 10, 4, 5, 2, 3, 16, 0.25, loss, 8, Map.of("sampler-1", 16L));
     }
 
     /** One event as the generator appends it (its {@code HistoryLog}). */

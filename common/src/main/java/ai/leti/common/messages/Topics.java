@@ -15,6 +15,21 @@ public final class Topics {
     /** The trainer's checkpoint announcements, keyed by run id (weights travel over HTTP, never here). */
     public static final String CHECKPOINTS = "leti.checkpoints";
 
+    /**
+     * Sampling work from the run coordinator to the sampler fleet ({@link SamplingWork}), keyed by task id; the
+     * samplers share its partitions in one consumer group, {@link #SAMPLERS_GROUP}.
+     */
+    public static final String SAMPLING = "leti.sampling";
+
+    /** Samplers' reports of finished work ({@link SamplingReport}), keyed by run id. */
+    public static final String SAMPLING_DONE = SAMPLING + ".done";
+
+    /** Sampling work that cannot be sampled (unreadable, invalid, its checkpoint unverifiable), with the reason. */
+    public static final String SAMPLING_DLT = SAMPLING + ".dlt";
+
+    /** The samplers' consumer group on {@link #SAMPLING} (what KEDA scales them on). */
+    public static final String SAMPLERS_GROUP = "leti-samplers";
+
     /** Candidates that could not be read or validated; nothing is dropped silently. */
     public static final String CANDIDATES_DLT = CANDIDATES + ".dlt";
 

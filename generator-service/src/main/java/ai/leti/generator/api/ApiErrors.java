@@ -16,6 +16,7 @@ import org.springframework.web.bind.annotation.RestControllerAdvice;
 import org.springframework.web.context.request.WebRequest;
 import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExceptionHandler;
 
+import ai.leti.generator.config.Roles;
 import ai.leti.generator.run.RunRegistry;
 
 /**
@@ -23,6 +24,7 @@ import ai.leti.generator.run.RunRegistry;
  * refusals (wrong method, media type, missing body...) keep their 4xx status as problem details; anything
  * unexpected is a 500 whose body says only that, with the cause in the log.
  */
+@Roles.Coordinator
 @RestControllerAdvice
 class ApiErrors extends ResponseEntityExceptionHandler {
 

@@ -14,6 +14,7 @@ import org.springframework.web.util.UrlPathHelper;
 
 import ai.leti.common.json.Jsonl;
 import ai.leti.generator.config.GeneratorProperties;
+import ai.leti.generator.config.Roles;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
@@ -28,6 +29,7 @@ import jakarta.servlet.http.HttpServletResponse;
  * dashboard script) holds the token anyway. Closed by default, open by a short list, so no spelling of a path slips
  * past: any path outside the list, and any path with {@code ..} in it, needs the token.
  */
+@Roles.Coordinator
 @Component
 class ApiGuard extends OncePerRequestFilter {
 

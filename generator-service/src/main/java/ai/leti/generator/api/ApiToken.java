@@ -15,12 +15,14 @@ import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 
 import ai.leti.generator.config.GeneratorProperties;
+import ai.leti.generator.config.Roles;
 
 /**
  * The bearer token that guards the API's mutating endpoints: {@code leti.generator.api-token} if set, otherwise one
  * made at the first start and kept in {@code <state>/api-token} (owner-only), so clients on the same volume can read
  * it and a restart keeps it. The token itself is never logged.
  */
+@Roles.Coordinator
 @Component
 public class ApiToken {
 

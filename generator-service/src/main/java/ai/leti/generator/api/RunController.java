@@ -18,12 +18,14 @@ import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RestController;
 
 import ai.leti.common.runs.RunStatus;
+import ai.leti.generator.config.Roles;
 import ai.leti.generator.run.LetiRun;
 import ai.leti.generator.run.RunRegistry;
 import ai.leti.generator.run.RunRequest;
 import io.swagger.v3.oas.annotations.Operation;
 
 /** Create, start, stop and follow LETI runs. OpenAPI at {@code /v3/api-docs}, UI at {@code /swagger-ui.html}. */
+@Roles.Coordinator
 @RestController
 @RequestMapping("/runs")
 class RunController {

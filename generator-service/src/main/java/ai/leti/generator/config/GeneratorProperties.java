@@ -32,6 +32,15 @@ import ai.leti.model.nn.Precision;
  *                       (matmuls in bfloat16; residual, norms, attention and KV cache in float32), about twice as
  *                       fast as float32 on CPUs with AVX-512 BF16; GPT-2 samples in float32 either way.
  *                       {@code f32}: float32 throughout.
+ * @param roles          what this process does ({@code LETI_GENERATOR_ROLES}): {@code coordinator} (the REST API, the
+ *                       runs, their plans, work and evaluations), {@code sampler} (sampling work from the
+ *                       {@code leti.sampling} topic), or both (the default: one process does everything)
+ * @param samplerId      this sampler's name in reports and shares ({@code LETI_SAMPLER_ID}; default: the host name)
+ * @param workSamples    the most samples of one task in one piece of work (a task with more is split)
+ * @param samplerPollItems pieces of work a sampler takes at once and samples together (continuous batching across
+ *                       them: a piece is one task's samples, often fewer than the sampling batch)
+ * @param samplerRetryAfter how long a sampler that could not load a checkpoint stays out of the group (unready,
+ *                       its work left to the others) before it tries again
  */
 @Validated
 @ConfigurationProperties("leti.generator")
@@ -44,12 +53,29 @@ public record GeneratorProperties(
         @NotNull @DefaultValue("30m") Duration waitTimeout,
         String apiToken,
         @Min(1024) @DefaultValue("65536") int maxRequestBytes,
-        @NotNull @DefaultValue("bf16") Precision precision) {
+        @NotNull @DefaultValue("bf16") Precision precision,
+        @NotNull @DefaultValue({"coordinator", "sampler"}) java.util.Set<Role> roles,
+        String samplerId,
+        @Min(1) @DefaultValue("16") int workSamples,
+        @Min(1) @DefaultValue("8") int samplerPollItems,
+        @NotNull @DefaultValue("60s") Duration samplerRetryAfter) {
+
+    /** What a generator process does. */
+    public enum Role { COORDINATOR, SAMPLER }
+
+    public GeneratorProperties {
+        if (samplerId == null || samplerId.isBlank()) {
+            String host = System.getenv("HOSTNAME");
+            samplerId = host != null && !host.isBlank() ? host : "sampler-" + ProcessHandle.current().pid();
+        }
+    }
 
     @Override
     public String toString() { // the token stays out of logs and actuator output
         return "GeneratorProperties[state=" + state + ", dataRoots=" + dataRoots + ", device=" + device + ", samplingBatch=" + samplingBatch
                 + ", waitTimeout=" + waitTimeout + ", apiToken=" + (apiToken == null || apiToken.isBlank() ? "(generated)" : "****")
-                + ", maxRequestBytes=" + maxRequestBytes + ", precision=" + precision + "]";
+                + ", maxRequestBytes=" + maxRequestBytes + ", precision=" + precision + ", roles=" + roles + ", samplerId=" + samplerId
+                + ", workSamples=" + workSamples + ", samplerPollItems=" + samplerPollItems + ", samplerRetryAfter="
+                + samplerRetryAfter + "]";
     }
 }

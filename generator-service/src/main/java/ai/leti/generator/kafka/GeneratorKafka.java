@@ -1,35 +1,53 @@
 package ai.leti.generator.kafka;
 
+import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.Header;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.kafka.annotation.KafkaListener;
 import org.springframework.kafka.core.KafkaTemplate;
 import org.springframework.kafka.listener.ConsumerSeekAware;
+import org.springframework.kafka.support.KafkaHeaders;
 import org.springframework.stereotype.Component;
 
 import ai.leti.common.messages.CandidateProgram;
 import ai.leti.common.messages.CheckpointAnnouncement;
 import ai.leti.common.messages.ExecutionResult;
 import ai.leti.common.messages.IterationPlan;
+import ai.leti.common.messages.SamplingReport;
+import ai.leti.common.messages.SamplingWork;
 import ai.leti.common.messages.Topics;
-import ai.leti.generator.run.CandidateSink;
+import ai.leti.generator.config.Roles;
 import ai.leti.generator.run.RunRegistry;
+import ai.leti.generator.run.RunSink;
 
 /**
- * The generator's Kafka side: candidates and plans out, results and checkpoint announcements in. It declares no
- * topics: the executors own the candidates and results topics, the trainer the iterations and checkpoints topics
- * (a second declaration with other partition counts would resize them under their consumers).
+ * The run coordinator's Kafka side: plans, sampling work and reference candidates out; samplers' reports, dead-lettered
+ * work, results and checkpoint announcements in. Of the topics it uses, it declares only the sampling ones
+ * ({@link SamplingTopics}): the executors own the candidates and results topics, the trainer the iterations and
+ * checkpoints topics (a second declaration with other partition counts would resize them under their consumers).
  */
 @Configuration(proxyBeanMethods = false)
+@Roles.Coordinator
 class GeneratorKafka {
 
+    private static final Logger log = LoggerFactory.getLogger(GeneratorKafka.class);
+
     @Bean
-    CandidateSink kafkaSink(KafkaTemplate<String, Object> template) {
-        return new CandidateSink() {
+    RunSink kafkaSink(KafkaTemplate<String, Object> template) {
+        return new RunSink() {
+            @Override
+            public void work(SamplingWork work) {
+                template.send(Topics.SAMPLING, work.taskId(), work); // keyed by task: spread over the samplers' partitions
+            }
+
             @Override
             public void candidate(CandidateProgram candidate) {
                 template.send(Topics.CANDIDATES, candidate.taskId(), candidate); // keyed by task: its samples stay in order
@@ -52,6 +70,7 @@ class GeneratorKafka {
     }
 
     @Component
+    @Roles.Coordinator
     static class ResultListener {
 
         private final RunRegistry runs;
@@ -67,11 +86,43 @@ class GeneratorKafka {
         }
     }
 
+    @Component
+    @Roles.Coordinator
+    static class SamplingListener {
+
+        private final RunRegistry runs;
+
+        SamplingListener(RunRegistry runs) {
+            this.runs = runs;
+        }
+
+        @KafkaListener(topics = Topics.SAMPLING_DONE, groupId = "leti-generator",
+                properties = "spring.json.value.default.type=ai.leti.common.messages.SamplingReport")
+        void onReport(SamplingReport report) {
+            runs.onSampled(report);
+        }
+
+        /** Work a sampler could not sample: the run it belongs to fails with the reason the sampler gave. */
+        @KafkaListener(topics = Topics.SAMPLING_DLT, groupId = "leti-generator",
+                properties = "spring.json.value.default.type=ai.leti.common.messages.SamplingWork")
+        void onDeadLetter(ConsumerRecord<String, SamplingWork> record) {
+            Header header = record.headers().lastHeader(KafkaHeaders.DLT_EXCEPTION_MESSAGE);
+            String reason = header == null ? "no reason given" : new String(header.value(), StandardCharsets.UTF_8);
+            SamplingWork work = record.value();
+            if (work == null) {
+                log.error("unreadable sampling work was dead-lettered: {}", reason);
+                return;
+            }
+            runs.onDeadLetter(work.runId(), work.workId(), reason);
+        }
+    }
+
     /**
      * Reads the checkpoints topic from its beginning at every start: a generator that restarted while its run was
      * training may have missed the announcement it waits for (announcements are small and few).
      */
     @Component
+    @Roles.Coordinator
     static class CheckpointListener implements ConsumerSeekAware {
 
         private final RunRegistry runs;

@@ -8,6 +8,8 @@ import java.util.concurrent.atomic.AtomicReference;
 
 import org.springframework.stereotype.Component;
 
+import ai.leti.generator.config.Roles;
+
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -24,6 +26,7 @@ import io.micrometer.core.instrument.Tags;
  * series stay until the generator restarts (runs are few: one at a time, each for hours).
  */
 @Component
+@Roles.Coordinator
 public class GeneratorMetrics {
 
     public static final String SAMPLES = "leti.generator.samples";
@@ -93,8 +96,9 @@ public class GeneratorMetrics {
         });
     }
 
-    public void sample(String purpose, int generatedTokens) {
-        samples(purpose).increment();
+    /** A sampler reported {@code candidates} published for {@code purpose}, with the tokens generated for them. */
+    public void sample(String purpose, int candidates, long generatedTokens) {
+        samples(purpose).increment(candidates);
         tokens.increment(generatedTokens);
     }
 

@@ -11,6 +11,7 @@ import org.slf4j.LoggerFactory;
 import ai.leti.common.leti.Condition;
 import ai.leti.common.leti.FeedbackMode;
 import ai.leti.common.messages.ExecutionResult;
+import ai.leti.common.messages.ModelSource;
 import ai.leti.common.messages.Purpose;
 import ai.leti.common.runs.Evaluation;
 import ai.leti.common.tasks.Task;
@@ -30,18 +31,18 @@ final class Evaluator {
     private final String runId;
     private final RunRequest request;
     private final List<Task> tasks;
-    private final CandidateSampling sampling;
+    private final WorkDispatch dispatch;
     private final RunInbox inbox;
     private final GeneratorProperties properties;
     /** The probe set, chosen at the base model's evaluation and saved with the run. */
     private final List<RewardTokenProbe.Program> probe = Collections.synchronizedList(new ArrayList<>());
 
-    Evaluator(String runId, RunRequest request, List<Task> tasks, CandidateSampling sampling, RunInbox inbox,
+    Evaluator(String runId, RunRequest request, List<Task> tasks, WorkDispatch dispatch, RunInbox inbox,
             GeneratorProperties properties) {
         this.runId = runId;
         this.request = request;
         this.tasks = tasks;
-        this.sampling = sampling;
+        this.dispatch = dispatch;
         this.inbox = inbox;
         this.properties = properties;
     }
@@ -57,17 +58,19 @@ final class Evaluator {
         }
     }
 
-    /** The evaluation of {@code model}, the checkpoint of iteration {@code after}, {@code gradientSteps} into the run. */
-    Evaluation evaluate(LoadedModel model, int after, long gradientSteps) throws Exception {
+    /**
+     * The evaluation of the checkpoint of iteration {@code after}, {@code gradientSteps} into the run: sampled by the
+     * fleet from {@code source}, probed here on {@code model} (the same checkpoint, loaded by the coordinator).
+     */
+    Evaluation evaluate(LoadedModel model, ModelSource source, int after, long gradientSteps) throws Exception {
         int samples = request.evaluationSamples();
         List<Condition> conditions = Condition.evaluatedFor(request.mode());
         double topP = request.evaluationTopP() == null ? 1.0 : request.evaluationTopP();
         List<String> stops = request.evaluationStopSequences() == null ? properties.stop() : request.evaluationStopSequences();
         for (Condition condition : conditions) {
-            sampling.sample(model, after, tasks, samples, Purpose.evaluating(condition), request.evaluationTemperature(), topP,
+            dispatch.dispatch(source, after, tasks, samples, Purpose.evaluating(condition), request.evaluationTemperature(), topP,
                     stops);
         }
-        sampling.flush();
         inbox.awaitEvaluation(runId, after, (long) tasks.size() * samples * conditions.size());
         List<ExecutionResult> results = inbox.evaluationResults(runId, after);
         EvaluationScores scores = EvaluationScores.of(tasks, results, conditions, samples);

@@ -12,6 +12,7 @@ import ai.leti.common.leti.FeedbackMode;
 import ai.leti.common.messages.CheckpointAnnouncement;
 import ai.leti.common.messages.ExecutionResult;
 import ai.leti.common.messages.Purpose;
+import ai.leti.common.messages.SamplingReport;
 import ai.leti.common.runs.Evaluation;
 import ai.leti.common.runs.IterationStats;
 import ai.leti.common.runs.RunStage;
@@ -23,10 +24,11 @@ import ai.leti.generator.config.GeneratorProperties;
 import ai.leti.generator.metrics.GeneratorMetrics;
 
 /**
- * One LETI run, driven on a thread of its own: evaluate the base model, then per iteration sample every training
- * task (iteration 1 from the bare prompt, later ones after {@code <|good|>}), stream each candidate to the executors
- * as it finishes, announce the iteration's plan to the trainer, wait for its checkpoint, verify and swap to it,
- * and evaluate on the held-out tasks under the three conditions the paper reports.
+ * One LETI run, coordinated on a thread of its own: evaluate the base model, then per iteration announce the plan to
+ * the trainer, hand the sampling of every training task to the sampler fleet (iteration 1 from the bare prompt, later
+ * ones after {@code <|good|>}; each sampler streams its candidates to the executors), wait for the results, then for
+ * the checkpoint, verify it and load it (for the reward-token probe; the samplers fetch and verify it themselves from
+ * the announcement the work names), and evaluate on the held-out tasks under the three conditions the paper reports.
  */
 public final class LetiRun implements Runnable {
 
@@ -38,11 +40,13 @@ public final class LetiRun implements Runnable {
     private final GeneratorProperties properties;
     private final GeneratorMetrics metrics;
     private final RunInbox inbox;
-    private final CandidateSampling sampling;
+    private final WorkDispatch dispatch;
+    /** The current iteration's reference solutions sent (the reference baseline publishes them, no sampler does). */
+    private final java.util.concurrent.atomic.AtomicLong referencesPublished = new java.util.concurrent.atomic.AtomicLong();
     private final CheckpointSwap swap;
     private final Evaluator evaluator;
     private final HistoryLog history;
-    private final CandidateSink sink;
+    private final RunSink sink;
     private final List<String> excludedPrograms;
     private final RunState state;
     /** A restart found this run's samples of its iteration published already (then only its checkpoint is awaited). */
@@ -53,14 +57,14 @@ public final class LetiRun implements Runnable {
      *                         trainer refuses a regularization corpus that contains one
      */
     public LetiRun(String id, RunRequest request, List<Task> tasks, List<Task> evaluationTasks,
-            Set<String> excludedPrograms, CandidateSink sink, CheckpointFetcher fetcher, GeneratorProperties properties,
+            Set<String> excludedPrograms, RunSink sink, CheckpointFetcher fetcher, GeneratorProperties properties,
             GeneratorMetrics metrics) {
         this(id, request, new RunState(request.model()), tasks, evaluationTasks, excludedPrograms, sink, fetcher,
                 properties, metrics);
     }
 
     private LetiRun(String id, RunRequest request, RunState state, List<Task> tasks, List<Task> evaluationTasks,
-            Set<String> excludedPrograms, CandidateSink sink, CheckpointFetcher fetcher, GeneratorProperties properties,
+            Set<String> excludedPrograms, RunSink sink, CheckpointFetcher fetcher, GeneratorProperties properties,
             GeneratorMetrics metrics) {
         this.id = id;
         this.state = state;
@@ -73,14 +77,14 @@ public final class LetiRun implements Runnable {
         this.metrics = metrics;
         this.history = new HistoryLog(properties.state().resolve(id));
         this.inbox = new RunInbox(properties.waitTimeout());
-        this.sampling = new CandidateSampling(id, request, sink, inbox, properties, metrics);
+        this.dispatch = new WorkDispatch(id, request, sink, properties.workSamples());
         this.swap = new CheckpointSwap(id, inbox, fetcher, properties, metrics, refused -> state.problem = refused);
-        this.evaluator = new Evaluator(id, request, evaluationTasks, sampling, inbox, properties);
+        this.evaluator = new Evaluator(id, request, evaluationTasks, dispatch, inbox, properties);
     }
 
     /** A run a previous process saved; {@link #run()} goes on from where it was. */
     static LetiRun resumed(SavedRun saved, List<Task> tasks, List<Task> evaluationTasks, Set<String> excludedPrograms,
-            CandidateSink sink, CheckpointFetcher fetcher, GeneratorProperties properties, GeneratorMetrics metrics) {
+            RunSink sink, CheckpointFetcher fetcher, GeneratorProperties properties, GeneratorMetrics metrics) {
         LetiRun run = new LetiRun(saved.id(), saved.request(), RunState.of(saved), tasks, evaluationTasks, excludedPrograms,
                 sink, fetcher, properties, metrics);
         run.evaluator.restoreProbe(saved.probe());
@@ -116,16 +120,33 @@ public final class LetiRun implements Runnable {
 
     public RunStatus status() {
         RunInbox.Counts counts = inbox.counts();
-        return new RunStatus(id, state.stage, state.iteration, request.iterations(), sampling.published(), counts.executed(),
+        return new RunStatus(id, state.stage, state.iteration, request.iterations(), published(), counts.executed(),
                 counts.passed(), state.checkpoint, List.copyOf(state.evaluations), List.copyOf(state.timeline), state.problem);
+    }
+
+    /** The current iteration's training candidates published: sampled and reported, or the reference solutions sent. */
+    private long published() {
+        return referencesPublished.get() + inbox.sampled().candidates();
     }
 
     /** A result from the executors: counted for the current iteration, or kept for evaluation. */
     public void onResult(ExecutionResult result) {
         inbox.deliver(result);
         if (result.purpose() == null || !result.purpose().isEvaluation()) {
-            metrics.inFlight(sampling.published() - inbox.counts().executed());
+            metrics.inFlight(published() - inbox.counts().executed());
         }
+    }
+
+    /** A sampler finished a piece of this run's work. */
+    public void onSampled(SamplingReport report) {
+        if (inbox.deliver(report)) {
+            metrics.sample(report.purpose().name().toLowerCase(Locale.ROOT), report.candidates(), report.tokens());
+        }
+    }
+
+    /** A piece of this run's sampling work was dead-lettered: what the run waits for will not come. */
+    public void onDeadLetter(String workId, String reason) {
+        inbox.fail("sampling work " + workId + " was dead-lettered: " + reason);
     }
 
     public void onCheckpoint(CheckpointAnnouncement announcement) {
@@ -178,7 +199,7 @@ public final class LetiRun implements Runnable {
         boolean published = resumedPublished && next == state.iteration;
         state.iteration = next;
         inbox.startIteration(next);
-        sampling.reset();
+        referencesPublished.set(0);
         if (!published) {
             enter(RunStage.SAMPLING);
             boolean reference = request.mode() == FeedbackMode.REFERENCE;
@@ -187,13 +208,14 @@ public final class LetiRun implements Runnable {
             // The plan names the checkpoint these samples come from: the trainer continues from exactly it.
             sink.plan(request.plan(id, next, state.checkpoint, state.completed, state.checkpointDigest,
                     tasks.size() * samples, excludedPrograms));
+            inbox.published();
             if (reference) { // the paper's ground-truth baseline: no sampling
-                sampling.references(next, tasks);
+                dispatch.references(next, tasks);
+                referencesPublished.set(tasks.size());
             } else { // raw (the authors'): no stop sequence, the generation runs to end-of-text or the limit
-                sampling.sample(model, next, tasks, samples, Purpose.TRAIN, request.temperature(), request.topP(),
-                        request.rawText() ? List.of() : properties.stop());
+                inbox.awaitSampled(dispatch.dispatch(state.source(), next, tasks, samples, Purpose.TRAIN, request.temperature(),
+                        request.topP(), request.rawText() ? List.of() : properties.stop()));
             }
-            sampling.flush();
             samplingEnded = System.nanoTime();
             enter(RunStage.EXECUTING);
             inbox.awaitTrainingResults((long) tasks.size() * samples);
@@ -215,12 +237,14 @@ public final class LetiRun implements Runnable {
     /** The iteration's stage times and figures, into the timeline, the history and the metrics. */
     private void record(int next, CheckpointAnnouncement announcement, long started, long samplingEnded) {
         RunInbox.Counts counts = inbox.counts();
+        RunInbox.Sampled sampled = inbox.sampled();
         double passRate = counts.executed() == 0 ? 0 : counts.passed() / (double) counts.executed();
         IterationStats stats = new IterationStats(next, seconds(System.nanoTime() - started),
                 seconds(samplingEnded - started), seconds(counts.lastResult() - counts.firstPublished()), counts.busySeconds(),
-                announcement.trainSeconds(), counts.executed(), passRate, announcement.loss(), announcement.steps());
+                announcement.trainSeconds(), counts.executed(), passRate, announcement.loss(), announcement.steps(),
+                sampled.samplers());
         state.timeline.add(stats);
-        history.iteration(stats, sampling.tokens());
+        history.iteration(stats, sampled.tokens());
         metrics.samplePassRate(id, mode(), passRate);
     }
 
@@ -229,7 +253,7 @@ public final class LetiRun implements Runnable {
         if (after == 0 || after % request.evaluationEvery() == 0 || after == request.iterations()) {
             enter(RunStage.EVALUATING);
             state.iteration = after;
-            Evaluation evaluation = evaluator.evaluate(model, after, state.gradientSteps);
+            Evaluation evaluation = evaluator.evaluate(model, state.source(), after, state.gradientSteps);
             state.evaluations.add(evaluation);
             history.evaluation(evaluation);
             metrics.rewardTokenLikelihood(id, mode(), evaluation.rewardTokenLikelihood());

@@ -1,10 +1,12 @@
 package ai.leti.generator.run;
 
 import java.time.Duration;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -12,11 +14,13 @@ import java.util.function.BooleanSupplier;
 
 import ai.leti.common.messages.CheckpointAnnouncement;
 import ai.leti.common.messages.ExecutionResult;
+import ai.leti.common.messages.Purpose;
+import ai.leti.common.messages.SamplingReport;
 
 /**
- * What reaches one run from Kafka, and the run's thread waiting for it: the results of the current iteration's
- * training samples (one per candidate id, counted), evaluation results (kept for scoring), and checkpoint
- * announcements per iteration. Listener threads deliver; the run's thread waits on a condition that every
+ * What reaches one run from Kafka, and the run's thread waiting for it: the samplers' reports of finished work (one
+ * per work id, counted), the results of the current iteration's training samples (one per candidate id, counted),
+ * evaluation results (kept for scoring), and checkpoint announcements per iteration. Listener threads deliver; the run's thread waits on a condition that every
  * delivery, a stop and a trainer's refusal signal, so a wait ends the moment what it waits for arrives.
  */
 final class RunInbox {
@@ -34,6 +38,7 @@ final class RunInbox {
     private final Map<String, Boolean> trainingResults = new HashMap<>();
     private final Map<String, ExecutionResult> evaluationResults = new LinkedHashMap<>();
     private final Map<Integer, CheckpointAnnouncement> checkpoints = new HashMap<>();
+    private final Map<String, SamplingReport> reports = new HashMap<>();
     private int iteration;
     private long passed;
     private double busyMillis;
@@ -53,6 +58,7 @@ final class RunInbox {
         try {
             iteration = next;
             trainingResults.clear();
+            reports.clear();
             passed = 0;
             busyMillis = 0;
             firstPublished = 0;
@@ -62,7 +68,7 @@ final class RunInbox {
         }
     }
 
-    /** The first training candidate of the iteration went out now (its execution time starts here). */
+    /** The iteration's first training work or candidate went out now (its execution time starts here). */
     void published() {
         lock.lock();
         try {
@@ -88,6 +94,36 @@ final class RunInbox {
                 if (result.passed()) {
                     passed++;
                 }
+            }
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** A sampler's report of finished work; false for a repeat (work sampled again after a sampler stopped). */
+    boolean deliver(SamplingReport report) {
+        lock.lock();
+        try {
+            if (reports.putIfAbsent(report.workId(), report) != null) {
+                return false;
+            }
+            changed.signalAll();
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Something the run waits for will never come (its sampling work was dead-lettered, say): every wait fails with
+     * {@code reason}.
+     */
+    void fail(String reason) {
+        lock.lock();
+        try {
+            if (refusal == null) {
+                refusal = reason;
             }
             changed.signalAll();
         } finally {
@@ -135,6 +171,34 @@ final class RunInbox {
 
     boolean stopRequested() {
         return stopRequested;
+    }
+
+    /** Waits until every one of these pieces of work is reported done. */
+    void awaitSampled(Collection<String> workIds) throws TimeoutException, InterruptedException {
+        await(() -> reports.keySet().containsAll(workIds), workIds.size() + " pieces of sampling work");
+    }
+
+    /** The current iteration's training samples so far, as the samplers reported them. */
+    record Sampled(long candidates, long tokens, Map<String, Long> samplers) {
+    }
+
+    Sampled sampled() {
+        lock.lock();
+        try {
+            long candidates = 0;
+            long tokens = 0;
+            Map<String, Long> samplers = new TreeMap<>();
+            for (SamplingReport report : reports.values()) {
+                if (report.iteration() == iteration && report.purpose() == Purpose.TRAIN) {
+                    candidates += report.candidates();
+                    tokens += report.tokens();
+                    samplers.merge(report.sampler(), (long) report.candidates(), Long::sum);
+                }
+            }
+            return new Sampled(candidates, tokens, samplers);
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** Waits until the current iteration has {@code expected} results. */

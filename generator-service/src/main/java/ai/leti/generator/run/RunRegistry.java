@@ -18,10 +18,12 @@ import org.springframework.stereotype.Component;
 
 import ai.leti.common.messages.CheckpointAnnouncement;
 import ai.leti.common.messages.ExecutionResult;
+import ai.leti.common.messages.SamplingReport;
 import ai.leti.common.runs.RunStage;
 import ai.leti.common.tasks.Task;
 import ai.leti.generator.checkpoint.CheckpointFetcher;
 import ai.leti.generator.config.GeneratorProperties;
+import ai.leti.generator.config.Roles;
 import ai.leti.generator.metrics.GeneratorMetrics;
 
 /**
@@ -29,6 +31,7 @@ import ai.leti.generator.metrics.GeneratorMetrics;
  * uses all of the machine. Routes results and checkpoint announcements to their run.
  */
 @Component
+@Roles.Coordinator
 public class RunRegistry implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(RunRegistry.class);
@@ -39,13 +42,13 @@ public class RunRegistry implements AutoCloseable {
         thread.setDaemon(true);
         return thread;
     });
-    private final CandidateSink sink;
+    private final RunSink sink;
     private final CheckpointFetcher fetcher;
     private final GeneratorProperties properties;
     private final GeneratorMetrics metrics;
     private final RunFiles files;
 
-    public RunRegistry(CandidateSink sink, CheckpointFetcher fetcher, GeneratorProperties properties,
+    public RunRegistry(RunSink sink, CheckpointFetcher fetcher, GeneratorProperties properties,
             GeneratorMetrics metrics) {
         this.sink = sink;
         this.fetcher = fetcher;
@@ -69,7 +72,7 @@ public class RunRegistry implements AutoCloseable {
                 SavedRun failed = new SavedRun(saved.id(), saved.request(), RunStage.FAILED, saved.iteration(), saved.completed(),
                         saved.evaluated(), saved.checkpoint(), saved.checkpointDigest(), saved.modelPath(),
                         saved.gradientSteps(), saved.evaluations(), saved.timeline(), "after a restart: " + e.getMessage(),
-                        saved.probe());
+                        saved.probe(), saved.announcement());
                 failed.save(properties.state());
                 runs.put(saved.id(), LetiRun.resumed(failed, List.of(), List.of(), Set.of(), sink, fetcher, properties,
                         metrics));
@@ -143,6 +146,23 @@ public class RunRegistry implements AutoCloseable {
         if (run != null) {
             run.onResult(result);
         }
+    }
+
+    public void onSampled(SamplingReport report) {
+        LetiRun run = runs.get(report.runId());
+        if (run != null) {
+            run.onSampled(report);
+        }
+    }
+
+    /** Sampling work of {@code runId} went to the dead-letter topic; a run this generator does not know is only logged. */
+    public void onDeadLetter(String runId, String workId, String reason) {
+        LetiRun run = runId == null ? null : runs.get(runId);
+        if (run == null) {
+            log.error("sampling work {} of unknown run {} was dead-lettered: {}", workId, runId, reason);
+            return;
+        }
+        run.onDeadLetter(workId, reason);
     }
 
     public void onCheckpoint(CheckpointAnnouncement announcement) {

@@ -6,6 +6,7 @@ import java.util.Collections;
 import java.util.List;
 
 import ai.leti.common.messages.CheckpointAnnouncement;
+import ai.leti.common.messages.ModelSource;
 import ai.leti.common.runs.Evaluation;
 import ai.leti.common.runs.IterationStats;
 import ai.leti.common.runs.RunStage;
@@ -23,6 +24,8 @@ final class RunState {
     volatile String checkpoint;
     /** Digest of the loaded checkpoint's files (null: the base model); the next plan names it. */
     volatile String checkpointDigest;
+    /** The announcement of the loaded checkpoint (null: the base model): what the samplers fetch and verify. */
+    volatile CheckpointAnnouncement announcement;
     volatile String problem;
     long gradientSteps;
     /** The last iteration whose checkpoint is loaded (0: the base model), where it lies, and whether its evaluation is done. */
@@ -47,6 +50,7 @@ final class RunState {
         state.evaluated = saved.evaluated();
         state.checkpoint = saved.checkpoint();
         state.checkpointDigest = saved.checkpointDigest();
+        state.announcement = saved.announcement();
         state.gradientSteps = saved.gradientSteps();
         state.evaluations.addAll(saved.evaluations());
         state.timeline.addAll(saved.timeline());
@@ -63,14 +67,27 @@ final class RunState {
     void loaded(int next, CheckpointAnnouncement announcement, Path directory) {
         checkpoint = announcement.uri();
         checkpointDigest = CheckpointAnnouncement.digestOf(announcement.files());
+        this.announcement = announcement;
         modelPath = directory.toString();
         completed = next;
         evaluated = false;
         gradientSteps += announcement.steps();
     }
 
+    /** The model the samplers sample from now: the base model where it lies, or the loaded checkpoint as announced. */
+    ModelSource source() {
+        if (completed == 0) {
+            return ModelSource.base(modelPath);
+        }
+        if (announcement == null) {
+            throw new IllegalStateException("the run was saved by a version without sampler fleets: the announcement of its "
+                    + "checkpoint of iteration " + completed + " is unknown; start a new run from that checkpoint");
+        }
+        return ModelSource.of(announcement);
+    }
+
     SavedRun saved(String id, RunRequest request, List<RewardTokenProbe.Program> probe) {
         return new SavedRun(id, request, stage, iteration, completed, evaluated, checkpoint, checkpointDigest, modelPath,
-                gradientSteps, List.copyOf(evaluations), List.copyOf(timeline), problem, probe);
+                gradientSteps, List.copyOf(evaluations), List.copyOf(timeline), problem, probe, announcement);
     }
 }

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.stream.Stream;
 
 import ai.leti.common.json.Jsonl;
+import ai.leti.common.messages.CheckpointAnnouncement;
 import ai.leti.common.runs.Evaluation;
 import ai.leti.common.runs.IterationStats;
 import ai.leti.common.runs.RunStage;
@@ -29,11 +30,13 @@ import ai.leti.common.runs.RunStage;
  *                   {@code completed} (null for the base model): the plan names it, so the trainer continues from it
  * @param modelPath  where the checkpoint of {@code completed} lies on this machine
  * @param probe      the reward token's likelihood probe set, once the base model's evaluation chose it
+ * @param announcement the trainer's announcement of the checkpoint of {@code completed} (null for the base model):
+ *                   the samplers' work names it
  */
 public record SavedRun(String id, RunRequest request, RunStage stage, int iteration, int completed, boolean evaluated,
         String checkpoint, String checkpointDigest, String modelPath, long gradientSteps,
         List<Evaluation> evaluations, List<IterationStats> timeline, String problem,
-        List<RewardTokenProbe.Program> probe) {
+        List<RewardTokenProbe.Program> probe, CheckpointAnnouncement announcement) {
 
     static final String FILE = "run.json";
 

@@ -72,7 +72,9 @@ class CheckpointSwapTest {
         Map<String, String> wrong = new TreeMap<>(honest);
         wrong.put("config.json", "0".repeat(64));
         GeneratorProperties properties = new GeneratorProperties(dir.resolve("state"), List.of(dir), "cpu", 8, List.of(),
-                Duration.ofSeconds(30), null, 65536, Precision.F32);
+                Duration.ofSeconds(30), null, 65536, Precision.F32,
+                java.util.Set.of(GeneratorProperties.Role.COORDINATOR, GeneratorProperties.Role.SAMPLER), "sampler-test", 16, 8,
+                Duration.ofSeconds(60));
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         RunInbox inbox = new RunInbox(Duration.ofSeconds(30));
         List<String> problems = new ArrayList<>();

@@ -16,6 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
 import ai.leti.common.json.Jsonl;
 import ai.leti.common.messages.CandidateProgram;
 import ai.leti.common.messages.IterationPlan;
+import ai.leti.common.messages.SamplingWork;
 import ai.leti.generator.checkpoint.CheckpointFetcher;
 import ai.leti.generator.config.GeneratorProperties;
 import ai.leti.generator.metrics.GeneratorMetrics;
@@ -47,8 +48,14 @@ class RunRegistryPathsTest {
         Files.writeString(data.resolve("train.jsonl"), "{\"task_id\": 1, \"text\": \"Add one.\", \"code\":"
                 + " \"def f(x):\\n    return x + 1\\n\", \"test_list\": [\"assert f(1) == 2\"]}\n");
         GeneratorProperties properties = new GeneratorProperties(dir.resolve("state"), List.of(data), "cpu", 4, List.of(),
-                Duration.ofMinutes(1), "token-0123456789abcdef", 65536, Precision.F32);
-        CandidateSink nowhere = new CandidateSink() {
+                Duration.ofMinutes(1), "token-0123456789abcdef", 65536, Precision.F32,
+                java.util.Set.of(GeneratorProperties.Role.COORDINATOR, GeneratorProperties.Role.SAMPLER), "sampler-test", 16, 8,
+                Duration.ofSeconds(60));
+        RunSink nowhere = new RunSink() {
+            @Override
+            public void work(SamplingWork work) {
+            }
+
             @Override
             public void candidate(CandidateProgram candidate) {
             }

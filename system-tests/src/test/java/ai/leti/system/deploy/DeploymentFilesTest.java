@@ -12,7 +12,6 @@ import java.util.Collection;
 import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -77,7 +76,7 @@ class DeploymentFilesTest {
         // an unready executor (no live worker) must stay scraped, or the alert for it could never fire
         assertThat(find(objects, io.fabric8.kubernetes.api.model.Service.class, "executor").getSpec()
                 .getPublishNotReadyAddresses()).as("executor Service publishes unready pods").isTrue();
-        for (String service : List.of("generator", "executor", "trainer")) {
+        for (String service : List.of("generator", "sampler", "executor", "trainer")) {
             Deployment deployment = find(objects, Deployment.class, service);
             PodSpec pod = deployment.getSpec().getTemplate().getSpec();
             assertThat(pod.getSecurityContext().getRunAsNonRoot()).as(service).isTrue();
@@ -117,24 +116,31 @@ class DeploymentFilesTest {
         assertThat(executorEgress.getSpec().getEgress()).as("egress only to Kafka and DNS").hasSizeLessThanOrEqualTo(2)
                 .allSatisfy(rule -> assertThat(rule.getPorts()).isNotEmpty());
 
-        GenericKubernetesResource scaler = objects.stream().filter(o -> o.getKind().equals("ScaledObject"))
-                .map(GenericKubernetesResource.class::cast).findFirst().orElseThrow();
-        Map<String, Object> spec = scaler.get("spec");
-        assertThat(scaler.<String>get("spec", "scaleTargetRef", "name")).isEqualTo("executor");
-        assertThat(spec.get("triggers").toString()).contains("type=kafka", "leti-executor", "leti.candidates",
-                "bootstrapServers=kafka.leti.svc:9092");
-        // KEDA's HPA owns the executors' count: a count in the Deployment would reset it on every apply
-        assertThat(find(objects, Deployment.class, "executor").getSpec().getReplicas()).as("executor replicas").isNull();
+        // KEDA scales the executors on the candidates' lag and the samplers on the sampling work's; KEDA's HPA owns each
+        // count: a count in the Deployment would reset it on every apply
+        for (List<String> scaled : List.of(List.of("executor", "leti-executor", "leti.candidates"),
+                List.of("sampler", "leti-samplers", "leti.sampling"))) {
+            GenericKubernetesResource scaler = objects.stream().filter(o -> o.getKind().equals("ScaledObject"))
+                    .map(GenericKubernetesResource.class::cast).filter(o -> o.getMetadata().getName().equals(scaled.get(0)))
+                    .findFirst().orElseThrow(() -> new AssertionError("no ScaledObject " + scaled.get(0)));
+            Map<String, Object> spec = scaler.get("spec");
+            assertThat(scaler.<String>get("spec", "scaleTargetRef", "name")).isEqualTo(scaled.get(0));
+            assertThat(spec.get("triggers").toString()).contains("type=kafka", scaled.get(1), scaled.get(2),
+                    "bootstrapServers=kafka.leti.svc:9092");
+            assertThat(find(objects, Deployment.class, scaled.get(0)).getSpec().getReplicas()).as(scaled.get(0) + " replicas")
+                    .isNull();
+        }
 
-        // the gpu overlay runs both DJL services on a GPU, with their GPU images (Dockerfiles' MAVEN_PROFILE=gpu)
-        for (String service : List.of("trainer", "generator")) {
+        // the gpu overlay runs the trainer and the samplers on a GPU with their GPU images (Dockerfiles'
+        // MAVEN_PROFILE=gpu); the generator, the run coordinator, samples nothing: CPU and the CPU image everywhere
+        for (String service : List.of("trainer", "sampler", "generator")) {
             PodSpec pod = find(objects, Deployment.class, service).getSpec().getTemplate().getSpec();
             Container container = pod.getContainers().get(0);
-            String deviceVariable = "LETI_" + service.toUpperCase(Locale.ROOT) + "_DEVICE";
+            String deviceVariable = service.equals("trainer") ? "LETI_TRAINER_DEVICE" : "LETI_GENERATOR_DEVICE";
             String device = container.getEnv().stream().filter(env -> env.getName().equals(deviceVariable))
                     .map(EnvVar::getValue).findFirst()
                     .orElseThrow(() -> new AssertionError(service + " sets no " + deviceVariable));
-            if (overlay.equals("gpu")) {
+            if (overlay.equals("gpu") && !service.equals("generator")) {
                 assertThat(container.getResources().getLimits()).as(service)
                         .containsEntry("nvidia.com/gpu", new Quantity("1"));
                 assertThat(pod.getTolerations()).as(service)
@@ -321,9 +327,10 @@ class DeploymentFilesTest {
             assertThat(object.getKind().equals("Namespace") ? object.getMetadata().getName()
                     : object.getMetadata().getNamespace()).as(name).isEqualTo("research");
         }
-        GenericKubernetesResource scaler = objects.stream().filter(o -> o.getKind().equals("ScaledObject"))
-                .map(GenericKubernetesResource.class::cast).findFirst().orElseThrow();
-        assertThat(scaler.get("spec").toString()).contains("bootstrapServers=kafka.research.svc:9092");
+        List<GenericKubernetesResource> scalers = objects.stream().filter(o -> o.getKind().equals("ScaledObject"))
+                .map(GenericKubernetesResource.class::cast).toList();
+        assertThat(scalers).hasSize(2).allSatisfy(scaler -> assertThat(scaler.get("spec").toString())
+                .as(scaler.getMetadata().getName()).contains("bootstrapServers=kafka.research.svc:9092"));
         List<EnvVar> env = find(objects, StatefulSet.class, "kafka").getSpec().getTemplate().getSpec().getContainers()
                 .get(0).getEnv();
         assertThat(env).anySatisfy(variable -> {
