@@ -43,7 +43,8 @@ import picocli.CommandLine.Option;
  * the demo's settings, from its base model) through the real sampler fleet, with one sampler and then with two on
  * this machine (each sampler's torch threads its share of the cores), side by side in one run: work published to
  * the local broker, timed until the last piece is reported done. Each fleet first samples a warm-up piece per
- * sampler, so that the timing holds sampling only (loading the model at a swap is the same for both). Then the
+ * sampler, so that the timing holds sampling only (loading the model at a swap is the same for both), and the fastest
+ * of {@code --rounds} stages is kept (a stage of the demo's size is a few seconds, noisy on a shared machine). Then the
  * iteration-time model: the paper's iteration (374 tasks x 128 samples) at the measured rates, with 1 to 8 samplers.
  */
 @Command(name = "fleet", mixinStandardHelpOptions = true,
@@ -58,6 +59,9 @@ public final class FleetBenchCommand implements Callable<Integer> {
 
     @Option(names = "--fleets", split = ",", defaultValue = "1,2", description = "Fleet sizes to time (default: ${DEFAULT-VALUE}).")
     List<Integer> fleets;
+
+    @Option(names = "--rounds", defaultValue = "3", description = "Stages timed per fleet; the fastest is kept (default: ${DEFAULT-VALUE}).")
+    int rounds;
 
     @Mixin
     BrokerOptions broker;
@@ -90,10 +94,16 @@ public final class FleetBenchCommand implements Callable<Integer> {
                 String run = "bench-fleet-" + size + "-" + Long.toString(System.currentTimeMillis(), 36);
                 ModelSource model = ModelSource.base(base.toAbsolutePath().toString());
                 stage(stack.bootstrapServers(), run + "-warmup", training.subList(0, 2 * size), model); // loads the model
-                Stage stage = stage(stack.bootstrapServers(), run, training, model);
+                Stage stage = null;
+                for (int round = 1; round <= rounds; round++) {
+                    Stage timed = stage(stack.bootstrapServers(), run + "-" + round, training, model);
+                    stage = stage == null || timed.seconds() < stage.seconds() ? timed : stage;
+                }
                 stages.put(size, stage);
-                System.out.printf("%d sampler(s): sampling stage %.1f s, %d candidates, %d tokens, %.0f tokens/s; shares %s%n",
-                        size, stage.seconds(), stage.candidates(), stage.tokens(), stage.tokens() / stage.seconds(), stage.shares());
+                System.out.printf("%d sampler(s): sampling stage %.1f s (best of %d), %d candidates, %d tokens, %.0f tokens/s;"
+                        + " shares %s%n",
+                        size, stage.seconds(), rounds, stage.candidates(), stage.tokens(), stage.tokens() / stage.seconds(),
+                        stage.shares());
             }
         }
         if (stages.containsKey(1) && stages.containsKey(2)) {
@@ -123,8 +133,10 @@ public final class FleetBenchCommand implements Callable<Integer> {
             consumer.seekToEnd(consumer.assignment());
             consumer.assignment().forEach(consumer::position); // the end, fixed before anything is published
             long started = System.nanoTime();
-            for (SamplingWork piece : work) {
-                producer.send(new ProducerRecord<>(Topics.SAMPLING, piece.taskId(), Jsonl.MAPPER.writeValueAsString(piece)));
+            int partitions = producer.partitionsFor(Topics.SAMPLING).size();
+            for (int i = 0; i < work.size(); i++) { // round robin over the partitions, as the coordinator sends work
+                producer.send(new ProducerRecord<>(Topics.SAMPLING, i % partitions, work.get(i).taskId(),
+                        Jsonl.MAPPER.writeValueAsString(work.get(i))));
             }
             producer.flush();
             long deadline = System.nanoTime() + Duration.ofMinutes(30).toNanos();

@@ -6,7 +6,7 @@ import java.util.Locale;
 
 /**
  * One piece of sampling work for the sampler fleet: samples {@code fromSample..toSample-1} of one task, at one
- * iteration, for one purpose, from one model. The run coordinator publishes it (keyed by task id); any sampler of
+ * iteration, for one purpose, from one model. The run coordinator publishes it (keyed by task id, round robin over the partitions); any sampler of
  * group {@code leti-samplers} may take it. It is idempotent: a sample's candidate id and its random stream
  * depend on the run, iteration, purpose, task and sample index only, so work sampled twice (a sampler killed before
  * it committed) sends the same candidates again, which the executors' consumers recognise.

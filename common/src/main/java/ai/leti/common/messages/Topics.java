@@ -16,7 +16,8 @@ public final class Topics {
     public static final String CHECKPOINTS = "leti.checkpoints";
 
     /**
-     * Sampling work from the run coordinator to the sampler fleet ({@link SamplingWork}), keyed by task id; the
+     * Sampling work from the run coordinator to the sampler fleet ({@link SamplingWork}), keyed by task id and sent round
+     * robin over the partitions (an even spread is an even share); the
      * samplers share its partitions in one consumer group, {@link #SAMPLERS_GROUP}.
      */
     public static final String SAMPLING = "leti.sampling";

@@ -2,6 +2,7 @@ package ai.leti.generator.kafka;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.TimeUnit;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -43,9 +44,16 @@ class GeneratorKafka {
     @Bean
     RunSink kafkaSink(KafkaTemplate<String, Object> template) {
         return new RunSink() {
+            private final AtomicInteger next = new AtomicInteger();
+
+            /**
+             * Round robin over the work topic's partitions: every sampler owns some, so an even spread is an even share
+             * (hashing 102 task ids into 8 partitions left one of two samplers 60% of the work).
+             */
             @Override
             public void work(SamplingWork work) {
-                template.send(Topics.SAMPLING, work.taskId(), work); // keyed by task: spread over the samplers' partitions
+                int partitions = template.partitionsFor(Topics.SAMPLING).size();
+                template.send(Topics.SAMPLING, Math.floorMod(next.getAndIncrement(), partitions), work.taskId(), work);
             }
 
             @Override
