@@ -133,8 +133,8 @@ final class ContinuousBatch {
         float[] logits;
         try (NDManager step = manager.newSubManager(); KvCache fresh = model.newCache(step, count, width)) {
             NDArray bias = padded ? Ops.causalBias(step, 0, width, step.create(keyMask, new Shape(count, width))) : null;
-            logits = decoder.forward(step.create(tokens, new Shape(count, width)), step.create(positions, new Shape(count, width)),
-                    bias, fresh).toFloatArray();
+            logits = Sequence.scores(decoder.forward(step.create(tokens, new Shape(count, width)),
+                    step.create(positions, new Shape(count, width)), bias, fresh), settings);
             cache.copyRows(fresh, free.stream().mapToInt(Integer::intValue).toArray(), end - width);
         }
         for (int i = 0; i < count; i++) {
@@ -176,8 +176,9 @@ final class ContinuousBatch {
         }
         float[] logits;
         try (NDManager step = manager.newSubManager()) {
-            logits = decoder.forward(step.create(tokens, new Shape(batch, 1)), step.create(positions, new Shape(batch, 1)),
-                    step.create(bias, new Shape(batch, 1, 1, columns)), cache).toFloatArray();
+            logits = Sequence.scores(decoder.forward(step.create(tokens, new Shape(batch, 1)),
+                    step.create(positions, new Shape(batch, 1)), step.create(bias, new Shape(batch, 1, 1, columns)), cache),
+                    settings);
         }
         for (int b = 0; b < batch; b++) {
             if (rows[b] != null) {

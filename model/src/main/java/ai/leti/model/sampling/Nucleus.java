@@ -2,7 +2,11 @@ package ai.leti.model.sampling;
 
 import java.util.Random;
 
-/** Picks the next token from one row of logits: greedy, or temperature + top-p sampling. */
+/**
+ * Picks the next token from one row: greedy from logits, or temperature + top-p sampling, from logits
+ * ({@link #sample}) or from the row's probabilities computed by the engine ({@link #fromProbabilities}: what the
+ * sampler does, so that a step costs one softmax op instead of a vocabulary of {@code Math.exp} per row).
+ */
 public final class Nucleus {
 
     private Nucleus() {
@@ -57,6 +61,49 @@ public final class Nucleus {
             nucleus[order[i]] = probabilities[order[i]] / cumulative;
         }
         return nucleus;
+    }
+
+    /**
+     * A token drawn from {@code probabilities[offset..offset+vocab)} (after temperature, summing to 1 up to rounding),
+     * restricted to the nucleus of {@code topP} as {@link #probabilities} makes it: the same draw picks the same token
+     * as {@link #sample} on the logits, up to the probabilities' float32 rounding.
+     */
+    public static int fromProbabilities(float[] probabilities, int offset, int vocab, double topP, Random random) {
+        double draw = random.nextDouble();
+        if (topP >= 1) {
+            return walk(probabilities, offset, vocab, null, draw);
+        }
+        // the most likely first (ties: the lower id first), by one primitive sort of (probability bits, id) keys
+        long[] keys = new long[vocab];
+        for (int v = 0; v < vocab; v++) {
+            keys[v] = ((long) Float.floatToIntBits(Math.max(0f, probabilities[offset + v])) << 32) | (0xFFFFFFFFL - v);
+        }
+        java.util.Arrays.sort(keys);
+        boolean[] kept = new boolean[vocab];
+        double cumulative = 0;
+        for (int i = vocab - 1; i >= 0 && cumulative < topP; i--) {
+            int v = (int) (0xFFFFFFFFL - (keys[i] & 0xFFFFFFFFL));
+            kept[v] = true;
+            cumulative += probabilities[offset + v];
+        }
+        return walk(probabilities, offset, vocab, kept, draw * cumulative);
+    }
+
+    /** The token where the running sum of the (kept) probabilities, in id order, first passes {@code draw}. */
+    private static int walk(float[] probabilities, int offset, int vocab, boolean[] kept, double draw) {
+        double cumulative = 0;
+        int last = 0;
+        for (int v = 0; v < vocab; v++) {
+            float p = probabilities[offset + v];
+            if (p > 0 && (kept == null || kept[v])) {
+                cumulative += p;
+                last = v;
+                if (draw < cumulative) {
+                    return v;
+                }
+            }
+        }
+        return last; // rounding left the draw just above the total
     }
 
     public static int sample(float[] logits, int offset, int vocab, double temperature, double topP, Random random) {

@@ -111,7 +111,8 @@ public final class Sampler implements AutoCloseable {
                 float[] logits;
                 try (NDManager stepManager = manager.newSubManager()) {
                     int from = cache == null || step == 0 ? 0 : filled - 1;
-                    logits = lastLogits(decoder, stepManager, tokens, keyMask, lengths, promptLength, total, from, filled, cache);
+                    logits = Sequence.scores(lastLogits(decoder, stepManager, tokens, keyMask, lengths, promptLength, total, from,
+                            filled, cache), settings);
                 }
                 for (int b = 0; b < batch; b++) {
                     keyMask[b * total + filled] = 1;
@@ -165,7 +166,7 @@ public final class Sampler implements AutoCloseable {
     }
 
     /** Logits {@code [batch * vocab]} at the last filled column, feeding columns {@code from..filled-1}. */
-    private static float[] lastLogits(Decoder decoder, NDManager manager, long[] tokens, float[] keyMask, int[] lengths, int promptLength,
+    private static NDArray lastLogits(Decoder decoder, NDManager manager, long[] tokens, float[] keyMask, int[] lengths, int promptLength,
             int total, int from, int filled, KvCache cache) {
         int batch = lengths.length;
         int width = filled - from;
@@ -184,7 +185,7 @@ public final class Sampler implements AutoCloseable {
         boolean padded = java.util.Arrays.stream(lengths).anyMatch(length -> length != promptLength);
         NDArray bias = padded ? Ops.causalBias(manager, from, width, manager.create(mask, new Shape(batch, filled))) : null;
         return decoder.forward(manager.create(input, new Shape(batch, width)),
-                manager.create(positions, new Shape(batch, width)), bias, cache).toFloatArray();
+                manager.create(positions, new Shape(batch, width)), bias, cache);
     }
 
 }

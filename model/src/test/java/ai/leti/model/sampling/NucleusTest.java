@@ -47,4 +47,40 @@ class NucleusTest {
         assertThat(Nucleus.sample(rows, 0, 4, 0, 1.0, new Random())).isEqualTo(2);
         assertThat(Nucleus.sample(rows, 4, 4, 0, 1.0, new Random())).isZero();
     }
+
+    /** From probabilities (what the sampler reads), the same draws pick the same tokens as from logits. */
+    @Test
+    void probabilitiesGiveTheSameTokensAsLogits() {
+        Random vocabulary = new Random(3);
+        for (double topP : new double[] {1.0, 0.95, 0.5, 0.05}) {
+            float[] logits = new float[300];
+            for (int v = 0; v < logits.length; v++) {
+                logits[v] = (float) (vocabulary.nextGaussian() * 2);
+            }
+            logits[7] = logits[9]; // a tie: the lower id comes first in the nucleus either way
+            double[] exact = Nucleus.probabilities(logits, 0, logits.length, 1.0, 1.0);
+            float[] probabilities = new float[logits.length];
+            for (int v = 0; v < logits.length; v++) {
+                probabilities[v] = (float) exact[v];
+            }
+            Random fromLogits = new Random(11);
+            Random fromProbabilities = new Random(11);
+            int same = 0;
+            for (int draw = 0; draw < 2000; draw++) {
+                int a = Nucleus.sample(logits, 0, logits.length, 1.0, topP, fromLogits);
+                int b = Nucleus.fromProbabilities(probabilities, 0, logits.length, topP, fromProbabilities);
+                same += a == b ? 1 : 0;
+            }
+            assertThat(same).as("top-p %s: float32 probabilities move a draw only where it sits within rounding of a"
+                    + " boundary", topP).isGreaterThanOrEqualTo(1995);
+        }
+        Random random = new Random(1);
+        float[] probabilities = {0.5f, 0.3f, 0.15f, 0.05f};
+        int[] counts = new int[4];
+        for (int i = 0; i < 40_000; i++) {
+            counts[Nucleus.fromProbabilities(probabilities, 0, 4, 0.79, random)]++;
+        }
+        assertThat(counts[2] + counts[3]).isZero();
+        assertThat(counts[0] / 40_000.0).isCloseTo(0.625, within(0.01));
+    }
 }
