@@ -21,15 +21,23 @@ import ai.leti.model.nn.Ops;
  * (another sequence's, or padding) are masked out for it. Positions count from the sequence's first token, so a row
  * computes what it would alone.
  * <ul>
- * <li>A free row takes the next prompt at once: the newly admitted prompts are prefilled together in a cache of
- *     their own and each one's keys and values are copied into its row, ending at the current column (the cache's
- *     columns move right first if a prompt is longer than the columns so far).</li>
+ * <li>Free rows take the next prompts as soon as a quarter of the batch is free ({@link #ADMIT_FRACTION}): the
+ *     admitted prompts are prefilled together in a cache of their own and their keys and values copied into their
+ *     rows by one kernel call, ending at the current column (the cache's columns move right first if a prompt is
+ *     longer than the columns so far).</li>
  * <li>When the columns run out, the ones before the earliest start still read are dropped ({@link KvCache#compact}):
  *     the capacity is half as much again as the longest sequence, so this happens every few dozen steps at most.</li>
  * <li>Once the prompts run out and half the rows are idle, the cache keeps only the busy rows.</li>
  * </ul>
  */
 final class ContinuousBatch {
+
+    /**
+     * Free rows wait until a quarter of the batch is free (or no row is busy, or the prompts left are fewer): a
+     * prefill costs about a step whatever its rows, so admitting a few prompts at a time is cheaper than one at every
+     * step (./leti bench sampling: 1.84-1.96x static batching on MBPP's prompts with, 1.54 and 2.06 without).
+     */
+    private static final int ADMIT_FRACTION = 4;
 
     private final CausalLm model;
     private final Decoder decoder;
@@ -96,7 +104,7 @@ final class ContinuousBatch {
                     free.add(b);
                 }
             }
-            if (free.isEmpty()) {
+            if (free.isEmpty() || busy() > 0 && free.size() < Math.min(rows.length / ADMIT_FRACTION, prompts.size() - next)) {
                 return;
             }
             prefill(manager, free);
