@@ -5,6 +5,9 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterAll;
@@ -78,10 +81,13 @@ class ContainerLoopIT {
 
     @Test
     void runsAnIterationInContainersWithTheCountsOfProcesses() throws Exception {
-        for (String service : new String[] {LetiSystem.EXECUTOR, LetiSystem.TRAINER, LetiSystem.GENERATOR}) {
+        List<String> services = new ArrayList<>(List.of(LetiSystem.EXECUTOR, LetiSystem.TRAINER, LetiSystem.GENERATOR));
+        services.addAll(LetiSystem.SAMPLERS);
+        for (String service : services) {
             String inspected = LetiSystem.docker("inspect", "--format",
                     "{{.Config.User}} {{.HostConfig.ReadonlyRootfs}} {{.Config.Image}}", system.container(service));
-            assertThat(inspected).as(service).isEqualTo("10001:10001 true " + LetiSystem.image(service));
+            String image = LetiSystem.image(LetiSystem.SAMPLERS.contains(service) ? LetiSystem.GENERATOR : service);
+            assertThat(inspected).as(service).isEqualTo("10001:10001 true " + image);
         }
         assertThat(LetiSystem.docker("inspect", "--format", "{{.Config.User}} {{.HostConfig.ReadonlyRootfs}}", broker))
                 .isEqualTo("10001:10001 true");
@@ -91,6 +97,8 @@ class ContainerLoopIT {
         assertThat(done.get("iteration").asInt()).isEqualTo(1);
         assertThat(done.get("sampled").asLong()).isEqualTo(LetiSystem.TASKS * 2);
         assertThat(done.get("executed").asLong()).as("one verdict per candidate").isEqualTo(LetiSystem.TASKS * 2);
+        assertThat(done.get("timeline").get(0).get("samplers").properties()).extracting(Map.Entry::getKey)
+                .as("sampled by the sampler containers").isNotEmpty().isSubsetOf(LetiSystem.SAMPLERS);
         assertThat(done.get("evaluations")).extracting(e -> e.get("iteration").asInt()).containsExactly(0, 1);
         assertThat(done.get("checkpoint").asString()).endsWith("/checkpoints/" + id + "/1");
         system.assertTrainedOnExactlyItsCandidates(id, 1, 2);

@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -42,7 +43,7 @@ public final class LetiRun implements Runnable {
     private final RunInbox inbox;
     private final WorkDispatch dispatch;
     /** The current iteration's reference solutions sent (the reference baseline publishes them, no sampler does). */
-    private final java.util.concurrent.atomic.AtomicLong referencesPublished = new java.util.concurrent.atomic.AtomicLong();
+    private final AtomicLong referencesPublished = new AtomicLong();
     private final CheckpointSwap swap;
     private final Evaluator evaluator;
     private final HistoryLog history;
