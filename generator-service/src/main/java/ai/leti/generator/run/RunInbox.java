@@ -20,8 +20,9 @@ import ai.leti.common.messages.SamplingReport;
 /**
  * What reaches one run from Kafka, and the run's thread waiting for it: the samplers' reports of finished work (one
  * per work id, counted), the results of the current iteration's training samples (one per candidate id, counted),
- * evaluation results (kept for scoring), and checkpoint announcements per iteration. Listener threads deliver; the run's thread waits on a condition that every
- * delivery, a stop and a trainer's refusal signal, so a wait ends the moment what it waits for arrives.
+ * evaluation results (kept for scoring), and checkpoint announcements per iteration. Listener threads deliver; the
+ * run's thread waits on a condition that every delivery, a stop, a trainer's refusal and dead-lettered work signal,
+ * so a wait ends the moment what it waits for arrives.
  */
 final class RunInbox {
 
@@ -175,7 +176,9 @@ final class RunInbox {
 
     /** Waits until every one of these pieces of work is reported done. */
     void awaitSampled(Collection<String> workIds) throws TimeoutException, InterruptedException {
-        await(() -> reports.keySet().containsAll(workIds), workIds.size() + " pieces of sampling work");
+        // the size first: most wake-ups are results, and comparing thousands of ids at each would add up
+        await(() -> reports.size() >= workIds.size() && reports.keySet().containsAll(workIds),
+                workIds.size() + " pieces of sampling work");
     }
 
     /** The current iteration's training samples so far, as the samplers reported them. */

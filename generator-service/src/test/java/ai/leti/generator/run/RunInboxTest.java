@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -15,6 +16,8 @@ import ai.leti.common.messages.CheckpointAnnouncement;
 import ai.leti.common.messages.ErrorCategory;
 import ai.leti.common.messages.ExecutionResult;
 import ai.leti.common.messages.Purpose;
+import ai.leti.common.messages.SamplingReport;
+import ai.leti.common.messages.SamplingWork;
 
 class RunInboxTest {
 
@@ -93,5 +96,50 @@ class RunInboxTest {
         assertThatThrownBy(() -> inbox.awaitTrainingResults(8)).isInstanceOf(IllegalStateException.class)
                 .hasMessage("the trainer refused iteration 1: the corpus holds a reference solution");
         assertThatThrownBy(() -> inbox.awaitCheckpoint(1)).hasMessageContaining("refused");
+    }
+
+    private static SamplingReport report(int iteration, String task, String sampler, int candidates) {
+        return new SamplingReport(SamplingWork.idOf("run", iteration, Purpose.TRAIN, task, 0, candidates), "run", iteration,
+                Purpose.TRAIN, sampler, candidates, 10L * candidates, 1.5);
+    }
+
+    @Test
+    void samplingEndsWhenEveryPieceIsReportedOnceWhoeverSampledIt() throws Exception {
+        RunInbox inbox = new RunInbox(Duration.ofSeconds(30));
+        inbox.startIteration(1);
+        List<String> work = List.of(report(1, "a", "s1", 4).workId(), report(1, "b", "s1", 4).workId());
+        CompletableFuture<Void> sampled = CompletableFuture.runAsync(() -> {
+            try {
+                inbox.awaitSampled(work);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        assertThat(inbox.deliver(report(1, "a", "s1", 4))).isTrue();
+        assertThat(inbox.deliver(report(1, "a", "s2", 4))).as("the same piece again, from the sampler that took it over")
+                .isFalse();
+        inbox.deliver(report(2, "c", "s2", 4)); // another iteration's
+        assertThat(sampled).isNotDone();
+        inbox.deliver(report(1, "b", "s2", 4));
+        sampled.get(5, TimeUnit.SECONDS);
+        RunInbox.Sampled counts = inbox.sampled();
+        assertThat(counts.candidates()).isEqualTo(8);
+        assertThat(counts.tokens()).isEqualTo(80);
+        assertThat(counts.samplers()).containsExactly(Map.entry("s1", 4L), Map.entry("s2", 4L));
+    }
+
+    @Test
+    void deadLetteredWorkFailsTheWaitWithItsReason() {
+        RunInbox inbox = new RunInbox(Duration.ofSeconds(30));
+        inbox.startIteration(1);
+        CompletableFuture<Void> sampled = CompletableFuture.runAsync(() -> {
+            try {
+                inbox.awaitSampled(List.of(report(1, "a", "s1", 4).workId()));
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        inbox.fail("sampling work run/1/train/a/0-4 was dead-lettered: the checkpoint failed verification");
+        assertThatThrownBy(() -> sampled.get(5, TimeUnit.SECONDS)).hasMessageContaining("failed verification");
     }
 }
