@@ -12,8 +12,8 @@ import ai.djl.ndarray.types.Shape;
  * <p>
  * Every row writes the same column at each step ({@link #length()}). Continuous batching gives a row a new sequence
  * while the others go on: the sequence's keys and values are copied into the row's columns just before
- * {@code length()} ({@link #copyRow}), older columns are masked out for that row, and when the columns run out the
- * ones no row still reads are dropped ({@link #compact}).
+ * {@code length()} ({@link #copyRows}, one kernel call for every admitted row), older columns are masked out for that
+ * row, and when the columns run out the ones no row still reads are dropped ({@link #compact}).
  */
 public final class KvCache implements AutoCloseable {
 
