@@ -56,8 +56,9 @@ final class ContinuousBatch {
     private int[] start;
     private KvCache cache;
 
-    ContinuousBatch(CausalLm model, Decoder decoder, int eos, List<Prompt> prompts, int slots, SamplingSettings settings,
-            StopRule stop, Consumer<Completion> onFinished) {
+    /** @param longestPrompt the longest of {@code prompts}, in tokens (the caller checked it fits the model) */
+    ContinuousBatch(CausalLm model, Decoder decoder, int eos, List<Prompt> prompts, int longestPrompt, int slots,
+            SamplingSettings settings, StopRule stop, Consumer<Completion> onFinished) {
         this.model = model;
         this.decoder = decoder;
         this.eos = eos;
@@ -68,7 +69,7 @@ final class ContinuousBatch {
         this.vocab = model.config().vocabSize();
         this.rows = new Sequence[slots];
         this.start = new int[slots];
-        int longest = prompts.stream().mapToInt(prompt -> prompt.tokens().length).max().orElseThrow() + settings.maxNewTokens();
+        int longest = longestPrompt + settings.maxNewTokens();
         this.capacity = longest + Math.max(8, longest / 2);
     }
 

@@ -1,6 +1,7 @@
 package ai.leti.model.sampling;
 
 import java.util.Random;
+import java.util.function.IntToDoubleFunction;
 
 /**
  * Picks the next token from one row: greedy from logits, or temperature + top-p sampling, from logits
@@ -44,21 +45,14 @@ public final class Nucleus {
         if (topP >= 1) {
             return probabilities;
         }
-        Integer[] order = new Integer[vocab];
-        for (int v = 0; v < vocab; v++) {
-            order[v] = v;
-        }
-        double[] p = probabilities;
-        java.util.Arrays.sort(order, (a, b) -> Double.compare(p[b], p[a]));
+        boolean[] kept = nucleus(v -> probabilities[v], vocab, topP);
         double cumulative = 0;
-        int kept = 0;
-        while (kept < vocab && cumulative < topP) {
-            cumulative += probabilities[order[kept]];
-            kept++;
+        for (int v = 0; v < vocab; v++) {
+            cumulative += kept[v] ? probabilities[v] : 0;
         }
         double[] nucleus = new double[vocab];
-        for (int i = 0; i < kept; i++) {
-            nucleus[order[i]] = probabilities[order[i]] / cumulative;
+        for (int v = 0; v < vocab; v++) {
+            nucleus[v] = kept[v] ? probabilities[v] / cumulative : 0;
         }
         return nucleus;
     }
@@ -73,10 +67,22 @@ public final class Nucleus {
         if (topP >= 1) {
             return walk(probabilities, offset, vocab, null, draw);
         }
-        // the most likely first (ties: the lower id first), by one primitive sort of (probability bits, id) keys
+        boolean[] kept = nucleus(v -> probabilities[offset + v], vocab, topP);
+        double cumulative = 0;
+        for (int v = 0; v < vocab; v++) {
+            cumulative += kept[v] ? probabilities[offset + v] : 0;
+        }
+        return walk(probabilities, offset, vocab, kept, draw * cumulative);
+    }
+
+    /**
+     * The nucleus: the smallest set of most likely tokens whose total reaches {@code topP} (the token that crosses it
+     * is in; ties: the lower id first), found by one primitive sort of (probability bits, id) keys.
+     */
+    private static boolean[] nucleus(IntToDoubleFunction probability, int vocab, double topP) {
         long[] keys = new long[vocab];
         for (int v = 0; v < vocab; v++) {
-            keys[v] = ((long) Float.floatToIntBits(Math.max(0f, probabilities[offset + v])) << 32) | (0xFFFFFFFFL - v);
+            keys[v] = ((long) Float.floatToIntBits((float) Math.max(0, probability.applyAsDouble(v))) << 32) | (0xFFFFFFFFL - v);
         }
         java.util.Arrays.sort(keys);
         boolean[] kept = new boolean[vocab];
@@ -84,9 +90,9 @@ public final class Nucleus {
         for (int i = vocab - 1; i >= 0 && cumulative < topP; i--) {
             int v = (int) (0xFFFFFFFFL - (keys[i] & 0xFFFFFFFFL));
             kept[v] = true;
-            cumulative += probabilities[offset + v];
+            cumulative += probability.applyAsDouble(v);
         }
-        return walk(probabilities, offset, vocab, kept, draw * cumulative);
+        return kept;
     }
 
     /** The token where the running sum of the (kept) probabilities, in id order, first passes {@code draw}. */
@@ -106,23 +112,16 @@ public final class Nucleus {
         return last; // rounding left the draw just above the total
     }
 
+    /** {@link #fromProbabilities} on {@link #probabilities} of the logits, or the argmax when {@code temperature} is 0. */
     public static int sample(float[] logits, int offset, int vocab, double temperature, double topP, Random random) {
         if (temperature == 0) {
             return argmax(logits, offset, vocab);
         }
-        double[] probabilities = probabilities(logits, offset, vocab, temperature, topP);
-        double draw = random.nextDouble();
-        double cumulative = 0;
-        int last = 0;
+        double[] exact = probabilities(logits, offset, vocab, temperature, 1.0);
+        float[] probabilities = new float[vocab];
         for (int v = 0; v < vocab; v++) {
-            if (probabilities[v] > 0) {
-                cumulative += probabilities[v];
-                last = v;
-                if (draw < cumulative) {
-                    return v;
-                }
-            }
+            probabilities[v] = (float) exact[v];
         }
-        return last; // rounding left the draw just above the total
+        return fromProbabilities(probabilities, 0, vocab, topP, random);
     }
 }

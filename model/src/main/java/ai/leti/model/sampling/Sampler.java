@@ -154,8 +154,8 @@ public final class Sampler implements AutoCloseable {
         GradMode.off();
         int longestPrompt = prompts.stream().mapToInt(prompt -> prompt.tokens().length).max().orElseThrow();
         checkFits(longestPrompt, settings);
-        new ContinuousBatch(model, decoder(), eosToken, prompts, Math.min(slots, prompts.size()), settings, stop, onFinished)
-                .run(cancelled);
+        new ContinuousBatch(model, decoder(), eosToken, prompts, longestPrompt, Math.min(slots, prompts.size()), settings, stop,
+                onFinished).run(cancelled);
     }
 
     private void checkFits(int promptLength, SamplingSettings settings) {

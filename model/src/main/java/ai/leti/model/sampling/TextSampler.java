@@ -13,9 +13,9 @@ import ai.leti.model.nn.Precision;
 import ai.leti.model.tokenizer.LetiTokenizer;
 
 /**
- * Text in, text out: prompts sampled {@code batch} rows at a time (continuous batching), each completion cut at the first stop sequence
- * and handed over as soon as its row finishes. The one sampling routine of the generator (training and evaluation
- * samples) and the command line ({@code ./leti generate}). One {@link Sampler} is kept for the whole life of this
+ * Text in, text out: prompts sampled {@code batch} rows at a time (continuous batching), each completion cut at the
+ * first stop sequence and handed over as soon as its row finishes. The one sampling routine of the samplers (training
+ * and evaluation samples) and the command line ({@code ./leti generate}). One {@link Sampler} is kept for the whole life of this
  * object, so the model's generation decoder is made once.
  *
  * @param <T> what a prompt belongs to (a task and a sample index, say); it comes back with its completion
