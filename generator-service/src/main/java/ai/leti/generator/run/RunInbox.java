@@ -40,6 +40,10 @@ final class RunInbox {
     private final Map<String, ExecutionResult> evaluationResults = new LinkedHashMap<>();
     private final Map<Integer, CheckpointAnnouncement> checkpoints = new HashMap<>();
     private final Map<String, SamplingReport> reports = new HashMap<>();
+    /** The current iteration's training work as reported, summed at each new report: read at every result. */
+    private long sampledCandidates;
+    private long sampledTokens;
+    private final Map<String, Long> samplerShares = new TreeMap<>();
     private int iteration;
     private long passed;
     private double busyMillis;
@@ -60,6 +64,9 @@ final class RunInbox {
             iteration = next;
             trainingResults.clear();
             reports.clear();
+            sampledCandidates = 0;
+            sampledTokens = 0;
+            samplerShares.clear();
             passed = 0;
             busyMillis = 0;
             firstPublished = 0;
@@ -108,6 +115,11 @@ final class RunInbox {
         try {
             if (reports.putIfAbsent(report.workId(), report) != null) {
                 return false;
+            }
+            if (report.iteration() == iteration && report.purpose() == Purpose.TRAIN) {
+                sampledCandidates += report.candidates();
+                sampledTokens += report.tokens();
+                samplerShares.merge(report.sampler(), (long) report.candidates(), Long::sum);
             }
             changed.signalAll();
             return true;
@@ -188,17 +200,7 @@ final class RunInbox {
     Sampled sampled() {
         lock.lock();
         try {
-            long candidates = 0;
-            long tokens = 0;
-            Map<String, Long> samplers = new TreeMap<>();
-            for (SamplingReport report : reports.values()) {
-                if (report.iteration() == iteration && report.purpose() == Purpose.TRAIN) {
-                    candidates += report.candidates();
-                    tokens += report.tokens();
-                    samplers.merge(report.sampler(), (long) report.candidates(), Long::sum);
-                }
-            }
-            return new Sampled(candidates, tokens, samplers);
+            return new Sampled(sampledCandidates, sampledTokens, new TreeMap<>(samplerShares));
         } finally {
             lock.unlock();
         }
