@@ -1,16 +1,9 @@
 package ai.leti.executor.kafka;
 
-import java.util.Map;
-
 import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.kafka.config.TopicBuilder;
-import org.springframework.kafka.core.KafkaOperations;
 import org.springframework.kafka.core.KafkaTemplate;
 import org.springframework.kafka.core.ProducerFactory;
 import org.springframework.kafka.listener.CommonErrorHandler;
@@ -22,6 +15,7 @@ import ai.leti.common.messages.Topics;
 import ai.leti.executor.config.ExecutorProperties;
 import ai.leti.executor.metrics.ExecutorMetrics;
 import ai.leti.sandbox.SandboxException;
+import ai.leti.support.DeadLetters;
 
 /** Topics this service owns and what happens to a message that cannot be processed. */
 @Configuration(proxyBeanMethods = false)
@@ -50,14 +44,7 @@ class KafkaConfig {
     @Bean
     CommonErrorHandler errorHandler(KafkaTemplate<Object, Object> template, ProducerFactory<Object, Object> producers,
             ExecutorMetrics metrics) {
-        KafkaOperations<Object, Object> raw = new KafkaTemplate<>(producers.copyWithConfigurationOverride(Map.of(
-                ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class,
-                ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class)));
-        Map<Class<?>, KafkaOperations<?, ?>> templates = new java.util.LinkedHashMap<>();
-        templates.put(byte[].class, raw);
-        templates.put(Object.class, template);
-        DeadLetterPublishingRecoverer deadLetters = new DeadLetterPublishingRecoverer(templates,
-                (record, exception) -> new TopicPartition(Topics.CANDIDATES_DLT, -1));
+        DeadLetterPublishingRecoverer deadLetters = DeadLetters.to(Topics.CANDIDATES_DLT, template, producers);
         DefaultErrorHandler handler = new DefaultErrorHandler((record, exception) -> {
             metrics.deadLetter();
             deadLetters.accept(record, exception);

@@ -1,27 +1,19 @@
 package ai.leti.generator.sampler;
 
-import java.util.LinkedHashMap;
-import java.util.Map;
-
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.springframework.boot.kafka.autoconfigure.ConcurrentKafkaListenerContainerFactoryConfigurer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.kafka.config.ConcurrentKafkaListenerContainerFactory;
 import org.springframework.kafka.core.ConsumerFactory;
-import org.springframework.kafka.core.KafkaOperations;
 import org.springframework.kafka.core.KafkaTemplate;
 import org.springframework.kafka.core.ProducerFactory;
 import org.springframework.kafka.listener.CommonContainerStoppingErrorHandler;
 import org.springframework.kafka.listener.ConsumerRecordRecoverer;
 import org.springframework.kafka.listener.ContainerProperties;
-import org.springframework.kafka.listener.DeadLetterPublishingRecoverer;
 
 import ai.leti.common.messages.Topics;
 import ai.leti.generator.config.Roles;
+import ai.leti.support.DeadLetters;
 
 /**
  * The sampler's Kafka side: a batch listener whose offsets are committed when a batch is sampled, an error handler
@@ -45,12 +37,6 @@ class SamplerKafka {
 
     @Bean
     ConsumerRecordRecoverer samplingDeadLetters(KafkaTemplate<Object, Object> template, ProducerFactory<Object, Object> producers) {
-        KafkaOperations<Object, Object> raw = new KafkaTemplate<>(producers.copyWithConfigurationOverride(Map.of(
-                ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class,
-                ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class)));
-        Map<Class<?>, KafkaOperations<?, ?>> templates = new LinkedHashMap<>();
-        templates.put(byte[].class, raw);
-        templates.put(Object.class, template);
-        return new DeadLetterPublishingRecoverer(templates, (record, exception) -> new TopicPartition(Topics.SAMPLING_DLT, -1));
+        return DeadLetters.to(Topics.SAMPLING_DLT, template, producers);
     }
 }
