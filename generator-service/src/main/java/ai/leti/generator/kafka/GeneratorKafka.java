@@ -77,13 +77,14 @@ class GeneratorKafka {
         };
     }
 
+    /** What the executors and the samplers tell the runs: verdicts, finished work, work they could not sample. */
     @Component
     @Roles.Coordinator
-    static class ResultListener {
+    static class RunListeners {
 
         private final RunRegistry runs;
 
-        ResultListener(RunRegistry runs) {
+        RunListeners(RunRegistry runs) {
             this.runs = runs;
         }
 
@@ -91,17 +92,6 @@ class GeneratorKafka {
                 properties = "spring.json.value.default.type=ai.leti.common.messages.ExecutionResult")
         void onResult(ExecutionResult result) {
             runs.onResult(result);
-        }
-    }
-
-    @Component
-    @Roles.Coordinator
-    static class SamplingListener {
-
-        private final RunRegistry runs;
-
-        SamplingListener(RunRegistry runs) {
-            this.runs = runs;
         }
 
         @KafkaListener(topics = Topics.SAMPLING_DONE, groupId = "leti-generator",
