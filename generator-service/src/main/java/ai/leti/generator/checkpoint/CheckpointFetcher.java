@@ -13,8 +13,10 @@ import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
+import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.Map;
+import java.util.stream.Stream;
 
 import org.springframework.stereotype.Component;
 
@@ -45,7 +47,7 @@ public class CheckpointFetcher {
                 throw new IOException("refusing file name " + name);
             }
         }
-        Path partial = Files.createDirectories(target.resolveSibling(target.getFileName() + ".partial"));
+        Path partial = Files.createDirectories(partialOf(target));
         for (Map.Entry<String, String> file : announcement.files().entrySet()) {
             if (TRAINER_ONLY.contains(file.getKey())) {
                 continue;
@@ -65,6 +67,26 @@ public class CheckpointFetcher {
         }
         Files.move(partial, target, StandardCopyOption.ATOMIC_MOVE);
         return target;
+    }
+
+    /**
+     * Deletes what {@link #fetch} made or left for {@code target}: the checkpoint's directory and an interrupted
+     * fetch's partial one (so that a fetch into {@code target} afterwards downloads and verifies every file again).
+     */
+    public void discard(Path target) throws IOException {
+        for (Path tree : new Path[] {target, partialOf(target)}) {
+            if (Files.exists(tree)) {
+                try (Stream<Path> paths = Files.walk(tree)) {
+                    for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+                        Files.delete(path);
+                    }
+                }
+            }
+        }
+    }
+
+    private static Path partialOf(Path target) {
+        return target.resolveSibling(target.getFileName() + ".partial");
     }
 
     private InputStream open(URI uri) throws IOException {

@@ -1,9 +1,7 @@
 package ai.leti.generator.sampler;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.stream.Stream;
 
 import org.slf4j.Logger;
@@ -107,7 +105,7 @@ class SamplerModel implements AutoCloseable {
         IOException last = null;
         for (int attempt = 1; attempt <= FETCH_ATTEMPTS; attempt++) {
             try {
-                deleteTree(target); // what an interrupted fetch may have left is not trusted
+                fetcher.discard(target); // what an interrupted fetch may have left is not trusted
                 return fetcher.fetch(source.checkpoint(), target);
             } catch (IOException e) {
                 last = e;
@@ -128,26 +126,14 @@ class SamplerModel implements AutoCloseable {
         }
     }
 
-    private static void close(Loaded loaded) {
+    private void close(Loaded loaded) {
         loaded.sampler().close();
         loaded.model().close();
         if (loaded.fetched() != null) {
             try {
-                deleteTree(loaded.fetched());
+                fetcher.discard(loaded.fetched());
             } catch (IOException e) {
                 log.warn("cannot delete {}: {}", loaded.fetched(), e.getMessage());
-            }
-        }
-    }
-
-    private static void deleteTree(Path directory) throws IOException {
-        for (Path tree : new Path[] {directory, directory.resolveSibling(directory.getFileName() + ".partial")}) {
-            if (Files.exists(tree)) {
-                try (Stream<Path> paths = Files.walk(tree)) {
-                    for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-                        Files.delete(path);
-                    }
-                }
             }
         }
     }
