@@ -7,21 +7,17 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.Callable;
 
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 
 import ai.leti.cli.demo.DemoBase;
 import ai.leti.cli.demo.DemoTask;
 import ai.leti.cli.stack.BrokerOptions;
+import ai.leti.cli.stack.KafkaClients;
 import ai.leti.cli.stack.LocalStack;
 import ai.leti.cli.stack.Service;
 import ai.leti.cli.stack.ServiceProcess;
@@ -125,7 +121,8 @@ public final class FleetBenchCommand implements Callable<Integer> {
                     1.0, maxNewTokens, STOPS, 7, 5, model));
         }
         Map<String, SamplingReport> reports = new HashMap<>();
-        try (KafkaConsumer<String, String> consumer = consumer(servers, run); KafkaProducer<String, String> producer = producer(servers)) {
+        try (KafkaConsumer<String, String> consumer = KafkaClients.consumer(servers, "bench-" + run, "latest");
+             KafkaProducer<String, String> producer = KafkaClients.producer(servers)) {
             consumer.subscribe(List.of(Topics.SAMPLING_DONE));
             while (consumer.assignment().isEmpty()) {
                 consumer.poll(Duration.ofMillis(100));
@@ -177,24 +174,5 @@ public final class FleetBenchCommand implements Callable<Integer> {
         for (int samplers : new int[] {1, 2, 4, 8}) {
             System.out.printf("  %d sampler(s), one device each: %.0f s%n", samplers, candidates * tokensPerCandidate / rate / samplers);
         }
-    }
-
-    private static KafkaProducer<String, String> producer(String servers) {
-        Properties properties = new Properties();
-        properties.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, servers);
-        properties.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
-        properties.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
-        properties.put(ProducerConfig.LINGER_MS_CONFIG, 5);
-        return new KafkaProducer<>(properties);
-    }
-
-    private static KafkaConsumer<String, String> consumer(String servers, String run) {
-        Properties properties = new Properties();
-        properties.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, servers);
-        properties.put(ConsumerConfig.GROUP_ID_CONFIG, "bench-" + run);
-        properties.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "latest");
-        properties.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class);
-        properties.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class);
-        return new KafkaConsumer<>(properties);
     }
 }

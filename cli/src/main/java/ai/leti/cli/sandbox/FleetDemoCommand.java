@@ -12,20 +12,16 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
 
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 
 import ai.leti.cli.stack.BrokerOptions;
+import ai.leti.cli.stack.KafkaClients;
 import ai.leti.cli.stack.LocalStack;
 import ai.leti.cli.stack.Service;
 import ai.leti.cli.stack.ServiceProcess;
@@ -120,7 +116,9 @@ public final class FleetDemoCommand implements Callable<Integer> {
         Map<String, ExecutionResult> results = new HashMap<>();
         int duplicates = 0;
         long started;
-        try (KafkaConsumer<String, String> consumer = consumer(runId); KafkaProducer<String, String> producer = producer()) {
+        // older runs' results are skipped by run id
+        try (KafkaConsumer<String, String> consumer = KafkaClients.consumer(bootstrapServers, runId, "earliest");
+             KafkaProducer<String, String> producer = KafkaClients.producer(bootstrapServers)) {
             consumer.subscribe(List.of(Topics.RESULTS));
             consumer.poll(Duration.ofMillis(100)); // join the group before the first result can be written
             started = System.nanoTime();
@@ -199,24 +197,5 @@ public final class FleetDemoCommand implements Callable<Integer> {
         summary.put("seconds", Math.round(seconds * 10) / 10.0);
         summary.put("programs per second", Math.round(candidates.size() / seconds * 10) / 10.0);
         return summary;
-    }
-
-    private KafkaProducer<String, String> producer() {
-        Properties properties = new Properties();
-        properties.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        properties.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
-        properties.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
-        properties.put(ProducerConfig.ACKS_CONFIG, "all");
-        return new KafkaProducer<>(properties);
-    }
-
-    private KafkaConsumer<String, String> consumer(String runId) {
-        Properties properties = new Properties();
-        properties.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        properties.put(ConsumerConfig.GROUP_ID_CONFIG, runId);
-        properties.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"); // older runs' results are skipped by run id
-        properties.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class);
-        properties.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class);
-        return new KafkaConsumer<>(properties);
     }
 }
