@@ -24,6 +24,8 @@ import ai.leti.model.sampling.SamplingSettings;
  * and publishes each candidate as soon as its row finishes. A sample's candidate id and random stream depend on its
  * run, iteration, purpose, task and index only ({@link #seedOf}), so the same work sampled again, here or by
  * another sampler, sends the same candidates. Once every candidate is acknowledged, each piece's report goes out.
+ * A piece that comes twice in one batch (published again while the first was still queued) is sampled and reported
+ * once: a report counts its own piece's candidates, never a duplicate's.
  */
 @Component
 @Roles.Sampler
@@ -57,8 +59,11 @@ class WorkSampler {
         return Prompt.seedOf(work.seed() + 1_000_033L * work.taskId().hashCode(), index);
     }
 
-    void sample(List<SamplingWork> works, SamplerModel.Loaded model) throws Exception {
+    void sample(List<SamplingWork> batch, SamplerModel.Loaded model) throws Exception {
         long started = System.nanoTime();
+        Map<String, SamplingWork> distinct = new LinkedHashMap<>();
+        batch.forEach(work -> distinct.putIfAbsent(work.workId(), work));
+        List<SamplingWork> works = List.copyOf(distinct.values());
         Map<String, int[]> candidates = new LinkedHashMap<>(); // per work id: candidates, tokens
         works.forEach(work -> candidates.put(work.workId(), new int[2]));
         List<CompletableFuture<?>> sends = new ArrayList<>();

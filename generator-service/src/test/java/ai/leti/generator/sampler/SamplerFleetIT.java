@@ -15,6 +15,7 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.concurrent.Callable;
 
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -119,38 +120,31 @@ class SamplerFleetIT {
         }
         SamplingWork forged = work("forged", ModelSource.of(new CheckpointAnnouncement("fleet", 1,
                 data.resolve("base").toUri().toString(), wrongDigests, 1, 0, 1, 0, null)), 0, 2);
-        try (KafkaProducer<String, String> producer = producer()) {
+        SamplingWork twice = work("twice", base, 0, SAMPLES);
+        Observed observed = new Observed();
+        try (KafkaProducer<String, String> producer = producer(); KafkaConsumer<String, String> consumer = consumer()) {
+            consumer.subscribe(List.of(Topics.CANDIDATES, Topics.SAMPLING_DONE, Topics.SAMPLING_DLT));
             for (SamplingWork piece : valid) {
-                producer.send(new ProducerRecord<>(Topics.SAMPLING, piece.taskId(), Jsonl.MAPPER.writeValueAsString(piece)));
+                send(producer, piece);
             }
             producer.send(new ProducerRecord<>(Topics.SAMPLING, "poison", "{this is not json"));
             for (SamplingWork bad : List.of(outside, invalid, forged)) {
-                producer.send(new ProducerRecord<>(Topics.SAMPLING, bad.taskId(), Jsonl.MAPPER.writeValueAsString(bad)));
-            }
-            for (SamplingWork piece : valid) { // the same work again (as after a sampler was killed): idempotent
-                producer.send(new ProducerRecord<>(Topics.SAMPLING, piece.taskId(), Jsonl.MAPPER.writeValueAsString(piece)));
+                send(producer, bad);
             }
             producer.flush();
-        }
+            observed.pollUntil(consumer, () -> observed.reported().size() == TASKS && observed.deadLetters.size() >= 4);
 
-        Map<String, List<String>> completions = new HashMap<>();
-        List<SamplingReport> reports = new ArrayList<>();
-        List<ConsumerRecord<String, String>> deadLetters = new ArrayList<>();
-        try (KafkaConsumer<String, String> consumer = consumer()) {
-            consumer.subscribe(List.of(Topics.CANDIDATES, Topics.SAMPLING_DONE, Topics.SAMPLING_DLT));
-            await().atMost(Duration.ofMinutes(2)).until(() -> {
-                for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(500))) {
-                    switch (record.topic()) {
-                        case Topics.CANDIDATES -> {
-                            CandidateProgram candidate = Jsonl.MAPPER.readValue(record.value(), CandidateProgram.class);
-                            completions.computeIfAbsent(candidate.candidateId(), id -> new ArrayList<>()).add(candidate.completion());
-                        }
-                        case Topics.SAMPLING_DONE -> reports.add(Jsonl.MAPPER.readValue(record.value(), SamplingReport.class));
-                        default -> deadLetters.add(record);
-                    }
-                }
-                return reports.size() == 2 * TASKS && deadLetters.size() == 4;
-            });
+            for (SamplingWork piece : valid) { // the same work again, as after a sampler was killed: idempotent
+                send(producer, piece);
+            }
+            producer.flush();
+            observed.pollUntil(consumer, () -> valid.stream().allMatch(piece -> observed.reported().getOrDefault(piece.workId(), 0) >= 2));
+
+            // the same piece twice in one batch (published again while the first was queued): sampled and reported once
+            ConfigurableApplicationContext sampler = samplers.get(0);
+            sampler.getBean(WorkSampler.class).sample(List.of(twice, twice), sampler.getBean(SamplerModel.class).use(base));
+            observed.pollUntil(consumer, () -> observed.reported().containsKey(twice.workId()));
+            consumer.poll(Duration.ofSeconds(1)).forEach(observed::add); // all of it was sent before sample() returned
         }
         Set<String> expected = new TreeSet<>();
         for (SamplingWork piece : valid) {
@@ -158,15 +152,24 @@ class SamplerFleetIT {
                 expected.add(CandidateProgram.idOf("fleet", 1, Purpose.TRAIN, piece.taskId(), sample));
             }
         }
-        assertThat(completions.keySet()).as("exactly the valid pieces' candidates, nothing of the others")
+        Map<String, List<String>> twiceCompletions = new TreeMap<>();
+        for (int sample = 0; sample < SAMPLES; sample++) {
+            String id = CandidateProgram.idOf("fleet", 1, Purpose.TRAIN, "twice", sample);
+            twiceCompletions.put(id, observed.completions.remove(id));
+        }
+        assertThat(twiceCompletions.values()).as("a piece twice in one batch: each candidate once")
+                .allSatisfy(texts -> assertThat(texts).hasSize(1));
+        assertThat(observed.completions.keySet()).as("exactly the valid pieces' candidates, nothing of the others")
                 .isEqualTo(expected);
-        completions.forEach((id, texts) -> assertThat(texts).as(id + ", sampled twice").hasSize(2)
+        observed.completions.forEach((id, texts) -> assertThat(texts).as(id + ", sampled twice").hasSizeGreaterThanOrEqualTo(2)
                 .allMatch(text -> text.equals(texts.get(0))));
-        assertThat(reports).extracting(SamplingReport::workId).containsOnlyElementsOf(valid.stream().map(SamplingWork::workId)
-                .toList());
-        assertThat(reports).allSatisfy(report -> assertThat(report.candidates()).isEqualTo(SAMPLES));
+        List<String> validIds = new ArrayList<>(valid.stream().map(SamplingWork::workId).toList());
+        validIds.add(twice.workId());
+        assertThat(observed.reported().keySet()).containsExactlyInAnyOrderElementsOf(validIds);
+        assertThat(observed.reported().get(twice.workId())).as("a piece twice in one batch: one report").isEqualTo(1);
+        assertThat(observed.reports).allSatisfy(report -> assertThat(report.candidates()).isEqualTo(SAMPLES));
         Map<String, String> reasons = new TreeMap<>();
-        for (ConsumerRecord<String, String> record : deadLetters) {
+        for (ConsumerRecord<String, String> record : observed.deadLetters) {
             Header reason = record.headers().lastHeader(KafkaHeaders.DLT_EXCEPTION_MESSAGE);
             reasons.put(record.key(), reason == null ? "" : new String(reason.value(), StandardCharsets.UTF_8));
         }
@@ -174,8 +177,44 @@ class SamplerFleetIT {
         assertThat(reasons.get("outside")).contains("outside the data roots");
         assertThat(reasons.get("invalid")).contains("fromSample..toSample");
         assertThat(reasons.get("forged")).contains("failed verification", "sha256");
-        assertThat(deadLetters.stream().filter(record -> record.key().equals("poison")).findFirst().orElseThrow().value())
+        assertThat(observed.deadLetters.stream().filter(record -> record.key().equals("poison")).findFirst().orElseThrow().value())
                 .as("unreadable work goes out as it came").isEqualTo("{this is not json");
+    }
+
+    private static void send(KafkaProducer<String, String> producer, SamplingWork work) throws Exception {
+        producer.send(new ProducerRecord<>(Topics.SAMPLING, work.taskId(), Jsonl.MAPPER.writeValueAsString(work)));
+    }
+
+    /** What the samplers published, as the test's consumer has read it so far. */
+    private static final class Observed {
+        final Map<String, List<String>> completions = new HashMap<>();
+        final List<SamplingReport> reports = new ArrayList<>();
+        final List<ConsumerRecord<String, String>> deadLetters = new ArrayList<>();
+
+        /** How many reports each piece of work has had. */
+        Map<String, Integer> reported() {
+            Map<String, Integer> counts = new HashMap<>();
+            reports.forEach(report -> counts.merge(report.workId(), 1, Integer::sum));
+            return counts;
+        }
+
+        void pollUntil(KafkaConsumer<String, String> consumer, Callable<Boolean> done) {
+            await().atMost(Duration.ofMinutes(2)).until(() -> {
+                consumer.poll(Duration.ofMillis(500)).forEach(this::add);
+                return done.call();
+            });
+        }
+
+        void add(ConsumerRecord<String, String> record) {
+            switch (record.topic()) {
+                case Topics.CANDIDATES -> {
+                    CandidateProgram candidate = Jsonl.MAPPER.readValue(record.value(), CandidateProgram.class);
+                    completions.computeIfAbsent(candidate.candidateId(), id -> new ArrayList<>()).add(candidate.completion());
+                }
+                case Topics.SAMPLING_DONE -> reports.add(Jsonl.MAPPER.readValue(record.value(), SamplingReport.class));
+                default -> deadLetters.add(record);
+            }
+        }
     }
 
     private static KafkaProducer<String, String> producer() {
