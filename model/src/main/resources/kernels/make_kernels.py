@@ -98,18 +98,33 @@ class CodegenBlockBf16(torch.nn.Module):
         return torch.cat((rotated, t[..., rotary:]), dim=-1)
 
 
+def column_bias(bias: torch.Tensor, total: int, width: int) -> torch.Tensor:
+    """The additive attention bias over all `width` columns of the KV cache's arrays (both decode kernels, once per
+    call): `bias` [b or 1, 1, s, total] (or empty: nothing masked) with the columns past `total`, allocated but not yet
+    written, masked (by Ops.MASKED, an additive bias no score survives). Empty when nothing is."""
+    masked = -1e9
+    if width == total:
+        return bias
+    if bias.numel() > 0:
+        return F.pad(bias, [0, width - total], value=masked)
+    return (torch.arange(width, device=bias.device) >= total).to(torch.float32) * masked
+
+
 def attend_cached(out: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor, keys: torch.Tensor, values: torch.Tensor,
                   bias: torch.Tensor, length: int, heads: int, kv_heads: int) -> torch.Tensor:
     """One layer's attention in a decode step (both decode kernels). out [b, s, ...] is the projection's output, per
     head [q | k | v | rotated q | rotated k] (rotated: Llama's rotate_half, CodeGen's pair swap, the sign in the sin
-    table), so rotary is out * cos + rotated * sin. k and v go into the float32 cache [b, kv_heads, capacity, d] at
-    length..length+s; q attends over everything cached plus the additive bias (unless it is empty). Returns
-    [b, s, heads * d] in bfloat16. Ops cost a fixed few microseconds whatever their size, which at one token per row
-    is most of the time: hence narrow() over slicing (one op, not one per axis) and bmm on 3-d views."""
+    table), so rotary is out * cos + rotated * sin. k and v go into the float32 cache [b, kv_heads, width, d] at
+    length..length+s; q attends over all `width` columns plus the additive bias (column_bias: it masks the columns not
+    yet written; empty when there are none and nothing else is masked). Reading whole arrays is one contiguous block per
+    row and head, which bmm reads at twice the speed of a prefix of longer arrays (the cache grows its arrays 16 columns
+    at a time, so at most 15 are read in vain). Returns [b, s, heads * d] in bfloat16. Ops cost a fixed few microseconds
+    whatever their size, which at one token per row is most of the time: hence narrow() over slicing (one op, not one
+    per axis) and bmm on 3-d views."""
     b = out.shape[0]
     s = out.shape[1]
     d = cos.shape[-1]
-    total = length + s
+    width = keys.shape[2]
     group = heads // kv_heads
     qk_heads = heads + kv_heads
     qk_width = qk_heads * d
@@ -119,11 +134,11 @@ def attend_cached(out: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor, keys:
     keys.narrow(2, length, s).copy_(qk.narrow(2, heads, kv_heads).transpose(1, 2))
     values.narrow(2, length, s).copy_(out.narrow(-1, qk_width, kv_width).view(b, s, kv_heads, d).transpose(1, 2))
     q = qk.narrow(2, 0, heads).transpose(1, 2).reshape(b * kv_heads, group * s, d)
-    scores = torch.bmm(q, keys.narrow(2, 0, total).view(b * kv_heads, total, d).transpose(1, 2))
+    scores = torch.bmm(q, keys.view(b * kv_heads, width, d).transpose(1, 2))
     if bias.numel() > 0:
-        scores = (scores.view(b, heads, s, total) + bias).view(b * kv_heads, group * s, total)
+        scores = (scores.view(b, heads, s, width) + bias).view(b * kv_heads, group * s, width)
     probs = torch.softmax(scores, dim=-1)
-    attended = torch.bmm(probs, values.narrow(2, 0, total).view(b * kv_heads, total, d))
+    attended = torch.bmm(probs, values.view(b * kv_heads, width, d))
     return attended.view(b, heads, s, d).transpose(1, 2).reshape(b, s, heads * d).to(torch.bfloat16)
 
 
@@ -132,7 +147,7 @@ class LlamaDecodeBf16(torch.nn.Module):
     bfloat16 once per sampler: per layer [q/k/v/rotated-q/rotated-k projection with the input norm and 1/sqrt(d)
     folded in, its bias (empty where none), o_proj, gate_up with the post-attention norm folded in, down_proj], then
     the head with the final norm folded in. The embedding and the rotary tables stay float32; so do the residual
-    stream, the norms, the softmax and the KV cache (float32 [b, kv_heads, capacity, d] per layer, written in place
+    stream, the norms, the softmax and the KV cache (float32 [b, kv_heads, width, d] per layer, written in place
     at length..length+s), where attention runs. Returns the last position's logits [b, vocab] in float32. The norm
     comes from one reduction, and no explicit cast is written where type promotion does the same (bfloat16 +
     float32 is float32): each op costs a fixed few microseconds."""
@@ -146,6 +161,7 @@ class LlamaDecodeBf16(torch.nn.Module):
         cos = F.embedding(positions, cos_table).unsqueeze(2)
         sin = F.embedding(positions, sin_table).unsqueeze(2)
         x = F.embedding(tokens, embedding)
+        bias = column_bias(bias, length + tokens.shape[1], caches[0].shape[2])
         for i in range(layers):
             w = weights[i * 5:i * 5 + 5]
             # RMSNorm: x / sqrt(mean(x^2) + eps) = x * root / sqrt(|x|^2 + eps * hidden)
@@ -182,6 +198,7 @@ class CodegenDecodeBf16(torch.nn.Module):
         cos = F.embedding(positions, cos_table).unsqueeze(2)
         sin = F.embedding(positions, sin_table).unsqueeze(2)
         x = F.embedding(tokens, embedding)
+        bias = column_bias(bias, length + tokens.shape[1], caches[0].shape[2])
         for i in range(layers):
             w = weights[i * 7:i * 7 + 7]
             h = F.layer_norm(x, [hidden], None, None, eps).to(torch.bfloat16)

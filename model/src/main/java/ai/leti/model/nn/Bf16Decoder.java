@@ -9,7 +9,8 @@ import ai.leti.model.Decoder;
  * Generation on the BF16 path: a family's folded weights cast to bfloat16 once per decoder, and each forward pass
  * (prompt or token) one call of the family's decode kernel ({@link Bf16Kernels#decode}), so a generated token pays one
  * call's fixed cost instead of one per op. The matmuls run in bfloat16; the residual stream, norms, attention and the
- * KV cache stay float32. The folded float32 copy exists one part at a time; the bfloat16 copy (half the weights'
+ * KV cache stay float32. The kernel attends over all of the cache's columns, so it reserves room for the new positions
+ * first ({@link KvCache#reserve}). The folded float32 copy exists one part at a time; the bfloat16 copy (half the weights'
  * size) lives in native memory until {@code manager} closes.
  */
 public final class Bf16Decoder implements Decoder {
@@ -65,6 +66,7 @@ public final class Bf16Decoder implements Decoder {
         if (cache == null) {
             return uncached.forward(tokens, positions, bias, null);
         }
+        cache.reserve(cache.length() + (int) tokens.getShape().get(1));
         // the kernel masks only what the bias says: a prompt without padding still needs its causal mask
         NDArray logits = Bf16Kernels.get().decode(kernel, weights, cache, embedding, cosTable, sinTable, tokens, positions,
                 Ops.biasOrCausal(bias, tokens, cache), heads, kvHeads, eps);

@@ -7,8 +7,11 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 
 /**
- * Keys and values of past positions, preallocated to the longest sequence and written in place: a cache
- * that grows by concatenation copies everything every token, which is where per-token time goes.
+ * Keys and values of past positions, written in place: a cache that grows by concatenation copies everything every
+ * token, which is where per-token time goes. The arrays grow {@link #GROWTH} columns at a time, up to the capacity, as
+ * positions are written ({@link #reserve}), so a kernel that reads all their columns (masking those not yet written)
+ * reads one contiguous block per row and head: a prefix of longer arrays is a strided read, which the engine's batched
+ * matmul does at half the speed.
  * <p>
  * Every row writes the same column at each step ({@link #length()}). Continuous batching gives a row a new sequence
  * while the others go on: the sequence's keys and values are copied into the row's columns just before
@@ -17,18 +20,24 @@ import ai.djl.ndarray.types.Shape;
  */
 public final class KvCache implements AutoCloseable {
 
+    /** Columns the arrays grow by: a reallocation every this many tokens, at most this many columns read in vain. */
+    public static final int GROWTH = 16;
+
     private final NDManager manager;
     private final NDArray[] keys;
     private final NDArray[] values;
     private final int capacity;
+    private int columns;
     private int length;
 
+    /** An empty cache that can hold {@code capacity} positions; its arrays grow as positions are written. */
     public KvCache(NDManager parent, int layers, long batch, int kvHeads, int capacity, int headDim, DataType dtype) {
         this.manager = parent.newSubManager();
         this.capacity = capacity;
+        this.columns = Math.min(capacity, GROWTH);
         this.keys = new NDArray[layers];
         this.values = new NDArray[layers];
-        Shape shape = new Shape(batch, kvHeads, capacity, headDim);
+        Shape shape = new Shape(batch, kvHeads, columns, headDim);
         for (int layer = 0; layer < layers; layer++) {
             keys[layer] = manager.zeros(shape, dtype);
             values[layer] = manager.zeros(shape, dtype);
@@ -40,8 +49,40 @@ public final class KvCache implements AutoCloseable {
         return length;
     }
 
+    /** The most positions it can hold. */
     public int capacity() {
         return capacity;
+    }
+
+    /** Columns its arrays have now: at least {@link #length()}, at most {@link #capacity()}. */
+    public int columns() {
+        return columns;
+    }
+
+    /**
+     * Grows the arrays to at least {@code needed} columns (to the next multiple of {@link #GROWTH}, at most the
+     * capacity), keeping what they hold; new columns are zeros.
+     */
+    public void reserve(int needed) {
+        if (needed > capacity) {
+            throw new IllegalStateException("KV cache holds " + capacity + " positions; " + needed + " needed");
+        }
+        if (needed <= columns) {
+            return;
+        }
+        int grown = Math.min(capacity, (needed + GROWTH - 1) / GROWTH * GROWTH);
+        NDIndex held = new NDIndex(":, :, :{}, :", columns);
+        for (NDArray[] arrays : new NDArray[][] {keys, values}) {
+            for (int layer = 0; layer < arrays.length; layer++) {
+                NDArray old = arrays[layer];
+                Shape shape = old.getShape();
+                NDArray wider = manager.zeros(new Shape(shape.get(0), shape.get(1), grown, shape.get(3)), old.getDataType());
+                wider.set(held, old);
+                old.close();
+                arrays[layer] = wider;
+            }
+        }
+        columns = grown;
     }
 
     /**
@@ -50,9 +91,7 @@ public final class KvCache implements AutoCloseable {
      */
     public NDArray[] append(int layer, NDArray k, NDArray v) {
         int steps = (int) k.getShape().get(2);
-        if (length + steps > capacity) {
-            throw new IllegalStateException("KV cache holds " + capacity + " positions; " + (length + steps) + " needed");
-        }
+        reserve(length + steps);
         NDIndex slot = new NDIndex(":, :, {}:{}, :", length, length + steps);
         keys[layer].set(slot, k);
         values[layer].set(slot, v);
@@ -81,6 +120,7 @@ public final class KvCache implements AutoCloseable {
         if (count == 0) {
             return;
         }
+        reserve(to + count);
         NDIndex from = new NDIndex("{}:{}, :, {}:{}, :", sourceRow, sourceRow + 1, sourceFrom, sourceFrom + count);
         NDIndex into = new NDIndex("{}:{}, :, {}:{}, :", row, row + 1, to, to + count);
         for (int layer = 0; layer < keys.length; layer++) {
@@ -90,17 +130,18 @@ public final class KvCache implements AutoCloseable {
     }
 
     /**
-     * Copies every row of {@code source} (all its columns) into rows {@code rows} of this cache, ending at column
-     * {@code to + source.capacity()}, in one kernel call; lengths do not change.
+     * Copies every row of {@code source} (all its {@link #columns()}) into rows {@code rows} of this cache, from column
+     * {@code to}, in one kernel call; lengths do not change.
      */
     public void copyRows(KvCache source, int[] rows, int to) {
         if (rows.length != source.rows()) {
             throw new IllegalArgumentException(source.rows() + " rows to copy into " + rows.length);
         }
-        if (to < 0 || to + source.capacity > capacity) {
-            throw new IllegalArgumentException("columns " + to + ".." + (to + source.capacity) + " are outside the cache's "
+        if (to < 0 || to + source.columns > capacity) {
+            throw new IllegalArgumentException("columns " + to + ".." + (to + source.columns) + " are outside the cache's "
                     + capacity);
         }
+        reserve(to + source.columns);
         long[] indices = new long[rows.length];
         for (int i = 0; i < rows.length; i++) {
             indices[i] = rows[i];
@@ -123,9 +164,7 @@ public final class KvCache implements AutoCloseable {
 
     /** Moves every row's columns {@code by} to the right (zeros stay behind), for a sequence longer than the length. */
     public void shiftRight(int by) {
-        if (length + by > capacity) {
-            throw new IllegalStateException("KV cache holds " + capacity + " positions; " + (length + by) + " needed");
-        }
+        reserve(length + by);
         if (by > 0) {
             moveColumns(0, by, length);
             length += by;
@@ -166,8 +205,8 @@ public final class KvCache implements AutoCloseable {
 
     /**
      * Every layer's arrays, keys and values interleaved ({@code [k0, v0, k1, v1, ...]}, each
-     * {@code [b, kvHeads, capacity, d]}), for a kernel that writes positions {@code length()..} in place and then
-     * calls {@link #advance}.
+     * {@code [b, kvHeads, columns(), d]}), for a kernel that writes positions {@code length()..} in place (after
+     * {@link #reserve} made room) and then calls {@link #advance}. A reservation replaces the arrays: ask again after one.
      */
     public NDArray[] arrays() {
         NDArray[] arrays = new NDArray[2 * keys.length];
