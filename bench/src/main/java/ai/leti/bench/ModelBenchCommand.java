@@ -33,7 +33,10 @@ import tools.jackson.databind.node.ObjectNode;
  * {@code ./leti bench model}: training and KV-cached sampling throughput of this project's model against PyTorch
  * eager on the same shape, batch and CPU, side by side in one run. PyTorch is run in float32 and under BF16
  * autocast, each under both thread settings that matter on these machines, and its fastest result is kept for
- * each figure; this project's training runs in float32 and on its BF16 kernels, and its faster is kept.
+ * each figure; this project's training runs in float32 and on its BF16 kernels, and its faster is kept. The sampling
+ * ratio is then measured again in pairs, PyTorch's fastest setting and right after it this project's faster path, and
+ * the pairs' median ratio is the figure: on a shared machine throughput drifts over minutes, and a pair's two
+ * measurements drift together.
  */
 @Command(name = "model", mixinStandardHelpOptions = true,
         description = "Benchmarks training and sampling against PyTorch eager (Debian's python3-torch).")
@@ -50,6 +53,11 @@ public final class ModelBenchCommand implements Callable<Integer> {
 
     @Option(names = "--sample-rounds", defaultValue = "3")
     int sampleRounds;
+
+    @Option(names = "--sampling-pairs", defaultValue = "3",
+            description = "Side-by-side sampling measurements, PyTorch's fastest setting then this project's, whose ratios' "
+                    + "median is the sampling ratio (default: ${DEFAULT-VALUE}).")
+    int samplingPairs;
 
     @Option(names = "--memory-steps", defaultValue = "500", description = "Steps of the resident-memory check (default: ${DEFAULT-VALUE}).")
     int memorySteps;
@@ -70,18 +78,18 @@ public final class ModelBenchCommand implements Callable<Integer> {
         System.out.printf("bench model: llama-style, 6 layers, hidden 256, 8 heads, SwiGLU 688, vocab %d, float32, CPU%n", VOCAB);
         System.out.printf("training: batch %d x %d tokens, AdamW, clipping; sampling: batch %d, prompt %d, %d new tokens, "
                 + "temperature 1%n%n", TRAIN_BATCH, TRAIN_SEQUENCE, SAMPLE_BATCH, PROMPT, NEW_TOKENS);
-        Map<String, JsonNode> torch = new LinkedHashMap<>();
+        Map<TorchSetting, JsonNode> torch = new LinkedHashMap<>();
         if (pytorch) {
             for (boolean bf16 : new boolean[] {false, true}) {
-                String precision = bf16 ? "BF16 autocast" : "float32";
-                torch.put(precision + ", OMP_NUM_THREADS=2", runTorch(Map.of("OMP_NUM_THREADS", "2"), bf16));
-                torch.put(precision + ", OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=2",
-                        runTorch(Map.of("OMP_NUM_THREADS", "1", "OPENBLAS_NUM_THREADS", "2"), bf16));
+                torch.put(new TorchSetting(bf16, Map.of("OMP_NUM_THREADS", "2")), runTorch(Map.of("OMP_NUM_THREADS", "2"), bf16, false));
+                Map<String, String> oneThread = Map.of("OMP_NUM_THREADS", "1", "OPENBLAS_NUM_THREADS", "2");
+                torch.put(new TorchSetting(bf16, oneThread), runTorch(oneThread, bf16, false));
             }
         }
         double torchTraining = 0;
         double torchSampling = 0;
-        for (Map.Entry<String, JsonNode> entry : torch.entrySet()) {
+        TorchSetting torchSampler = null;
+        for (Map.Entry<TorchSetting, JsonNode> entry : torch.entrySet()) {
             JsonNode result = entry.getValue();
             System.out.printf("pytorch %s (%s, %d threads): training %.0f tokens/s, sampling %.0f tokens/s "
                     + "(preallocated cache %.0f, concatenated cache %.0f)%n", entry.getKey(), result.path("torch").asString(),
@@ -90,12 +98,14 @@ public final class ModelBenchCommand implements Callable<Integer> {
                     result.path("sampling_preallocated_tokens_per_second").asDouble(),
                     result.path("sampling_concat_tokens_per_second").asDouble());
             torchTraining = Math.max(torchTraining, result.path("training_tokens_per_second").asDouble());
-            torchSampling = Math.max(torchSampling, result.path("sampling_tokens_per_second").asDouble());
+            if (result.path("sampling_tokens_per_second").asDouble() > torchSampling) {
+                torchSampling = result.path("sampling_tokens_per_second").asDouble();
+                torchSampler = entry.getKey();
+            }
         }
 
         ModelConfig config = config();
         double training;
-        double sampling;
         double uncached;
         double trainingF32;
         double trainingBf16;
@@ -110,17 +120,30 @@ public final class ModelBenchCommand implements Callable<Integer> {
         training = Math.max(trainingF32, trainingBf16);
         double samplingF32;
         double samplingBf16;
+        Precision leti;
+        List<double[]> pairs = new ArrayList<>();
         try (CausalLm model = Models.random(config, Device.cpu(), DataType.FLOAT32, 0)) {
-            samplingF32 = samplingThroughput(model, true, sampleRounds, NEW_TOKENS);
+            samplingF32 = samplingThroughput(model, true, sampleRounds, NEW_TOKENS, Precision.F32);
             System.out.printf("leti sampling with the KV cache, float32: %.0f tokens/s%n", samplingF32);
-            try (Precision.Scope bf16 = Precision.use(Precision.BF16)) {
-                samplingBf16 = samplingThroughput(model, true, sampleRounds, NEW_TOKENS);
-            }
+            samplingBf16 = samplingThroughput(model, true, sampleRounds, NEW_TOKENS, Precision.BF16);
             System.out.printf("leti sampling with the KV cache, BF16 kernel: %.0f tokens/s%n", samplingBf16);
-            sampling = Math.max(samplingF32, samplingBf16);
-            uncached = samplingThroughput(model, false, 1, 8); // without a cache a full round takes half a minute
+            leti = samplingBf16 > samplingF32 ? Precision.BF16 : Precision.F32;
+            // without a cache a full warm-up round would take half a minute
+            uncached = samplingThroughput(model, false, 1, 8, Precision.F32);
             System.out.printf("leti sampling without a cache, float32: %.0f tokens/s (cache speed-up %.1fx)%n", uncached,
                     samplingF32 / uncached);
+            if (torchSampler != null) {
+                System.out.printf("%nsampling side by side, %d pairs of PyTorch %s then leti %s, each its fastest of %d rounds:%n",
+                        samplingPairs, torchSampler, leti, sampleRounds);
+                for (int pair = 1; pair <= samplingPairs; pair++) {
+                    double theirs = runTorch(torchSampler.threads(), torchSampler.bf16(), true)
+                            .path("sampling_tokens_per_second").asDouble();
+                    double ours = samplingThroughput(model, true, sampleRounds, NEW_TOKENS, leti);
+                    pairs.add(new double[] {theirs, ours, ours / theirs});
+                    System.out.printf("pair %d: pytorch %.0f tokens/s, leti %.0f tokens/s, ratio %.2f%n", pair, theirs, ours,
+                            ours / theirs);
+                }
+            }
         }
         long[] memory = residentMemory();
         System.out.printf("resident memory over %d training steps (batch 4 x 64): %d MiB after step 50, %d MiB after step %d%n",
@@ -128,11 +151,31 @@ public final class ModelBenchCommand implements Callable<Integer> {
         System.out.println();
         System.out.printf("pytorch training tokens/s: %.0f%n", torchTraining);
         System.out.printf("leti training tokens/s: %.0f%n", training);
-        System.out.printf("pytorch sampling tokens/s: %.0f%n", torchSampling);
-        System.out.printf("leti sampling tokens/s: %.0f%n", sampling);
+        if (pairs.isEmpty()) {
+            System.out.printf("leti sampling tokens/s: %.0f%n", Math.max(samplingF32, samplingBf16));
+            return 0;
+        }
+        System.out.printf("pytorch sampling tokens/s: %.0f (median of the pairs)%n", median(pairs, 0));
+        System.out.printf("leti sampling tokens/s: %.0f (median of the pairs)%n", median(pairs, 1));
         System.out.printf("training ratio: %.2f%n", training / torchTraining);
-        System.out.printf("sampling ratio: %.2f%n", sampling / torchSampling);
+        System.out.printf("sampling ratio: %.2f (median of the pairs' ratios)%n", median(pairs, 2));
         return 0;
+    }
+
+    /** A PyTorch baseline setting: precision and the thread variables it runs under. */
+    private record TorchSetting(boolean bf16, Map<String, String> threads) {
+        @Override
+        public String toString() {
+            return (bf16 ? "BF16 autocast" : "float32") + ", " + String.join(" ", threads.entrySet().stream()
+                    .sorted(Map.Entry.comparingByKey())
+                    .map(entry -> entry.getKey() + "=" + entry.getValue()).toList());
+        }
+    }
+
+    private static double median(List<double[]> pairs, int column) {
+        double[] values = pairs.stream().mapToDouble(pair -> pair[column]).sorted().toArray();
+        int middle = values.length / 2;
+        return values.length % 2 == 1 ? values[middle] : (values[middle - 1] + values[middle]) / 2;
     }
 
     static ModelConfig config() {
@@ -186,8 +229,8 @@ public final class ModelBenchCommand implements Callable<Integer> {
      * of {@code rounds} timed rounds, as the PyTorch side measures: on a shared machine the slow rounds measure the
      * neighbours, not the code.
      */
-    private static double samplingThroughput(CausalLm model, boolean cache, int rounds, int warmUpTokens) {
-        try (Sampler sampler = new Sampler(model, -1)) {
+    private static double samplingThroughput(CausalLm model, boolean cache, int rounds, int warmUpTokens, Precision precision) {
+        try (Precision.Scope scope = Precision.use(precision); Sampler sampler = new Sampler(model, -1)) {
             List<int[]> prompts = randomSequences(new Random(1), SAMPLE_BATCH, PROMPT);
             SamplingSettings settings = new SamplingSettings(1.0, 1.0, NEW_TOKENS, 7, cache);
             sampler.generate(prompts, new SamplingSettings(1.0, 1.0, warmUpTokens, 7, cache), null, completion -> { });
@@ -228,7 +271,8 @@ public final class ModelBenchCommand implements Callable<Integer> {
         return 0;
     }
 
-    private JsonNode runTorch(Map<String, String> threads, boolean bf16) throws IOException, InterruptedException {
+    private JsonNode runTorch(Map<String, String> threads, boolean bf16, boolean samplingOnly)
+            throws IOException, InterruptedException {
         Path dir = Files.createTempDirectory("leti-bench-torch-");
         Path script = dir.resolve("torch_bench.py");
         try (InputStream resource = getClass().getResourceAsStream("/bench/torch_bench.py")) {
@@ -239,6 +283,9 @@ public final class ModelBenchCommand implements Callable<Integer> {
                 "--sample-rounds", Integer.toString(sampleRounds)));
         if (bf16) {
             command.add("--bf16");
+        }
+        if (samplingOnly) {
+            command.add("--skip-training");
         }
         ProcessBuilder builder = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD);
         builder.environment().remove("OMP_NUM_THREADS");
