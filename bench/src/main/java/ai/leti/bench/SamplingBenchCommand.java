@@ -167,9 +167,17 @@ public final class SamplingBenchCommand implements Callable<Integer> {
         System.out.printf("completion lengths (tokens): median %d, p90 %d, max %d; %d of %d at the limit%n",
                 lengths[lengths.length / 2], lengths[(int) (lengths.length * 0.9)], lengths[lengths.length - 1], atLimit,
                 lengths.length);
-        long same = staticRun.completions().keySet().stream().filter(index -> Arrays.equals(
-                staticRun.completions().get(index).tokens(), continuousRun.completions().get(index).tokens())).count();
-        System.out.printf("same completion in both modes: %d of %d%n", same, lengths.length);
+        List<String> differences = new ArrayList<>();
+        staticRun.completions().forEach((index, fromStatic) -> {
+            int[] a = fromStatic.tokens();
+            int[] b = continuousRun.completions().get(index).tokens();
+            int first = Arrays.mismatch(a, b);
+            if (first >= 0) {
+                differences.add("prompt " + index + " from token " + first + " of " + a.length + "/" + b.length);
+            }
+        });
+        System.out.printf("same completion in both modes: %d of %d%s%n", lengths.length - differences.size(), lengths.length,
+                differences.isEmpty() ? "" : " (differing: " + String.join(", ", differences) + ")");
         System.out.printf("static batching: %d tokens in %.2f s, %.0f tokens/s%n", staticRun.tokens(), staticRun.seconds(),
                 staticRun.tokensPerSecond());
         System.out.printf("continuous batching: %d tokens in %.2f s, %.0f tokens/s%n", continuousRun.tokens(),
