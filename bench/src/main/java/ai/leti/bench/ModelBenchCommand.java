@@ -81,9 +81,10 @@ public final class ModelBenchCommand implements Callable<Integer> {
         Map<TorchSetting, JsonNode> torch = new LinkedHashMap<>();
         if (pytorch) {
             for (boolean bf16 : new boolean[] {false, true}) {
-                torch.put(new TorchSetting(bf16, Map.of("OMP_NUM_THREADS", "2")), runTorch(Map.of("OMP_NUM_THREADS", "2"), bf16, false));
-                Map<String, String> oneThread = Map.of("OMP_NUM_THREADS", "1", "OPENBLAS_NUM_THREADS", "2");
-                torch.put(new TorchSetting(bf16, oneThread), runTorch(oneThread, bf16, false));
+                for (Map<String, String> threads : List.of(Map.of("OMP_NUM_THREADS", "2"),
+                        Map.of("OMP_NUM_THREADS", "1", "OPENBLAS_NUM_THREADS", "2"))) {
+                    torch.put(new TorchSetting(bf16, threads), runTorch(threads, bf16, false));
+                }
             }
         }
         double torchTraining = 0;
@@ -153,12 +154,16 @@ public final class ModelBenchCommand implements Callable<Integer> {
         System.out.printf("leti training tokens/s: %.0f%n", training);
         if (pairs.isEmpty()) {
             System.out.printf("leti sampling tokens/s: %.0f%n", Math.max(samplingF32, samplingBf16));
-            return 0;
+        } else {
+            System.out.printf("pytorch sampling tokens/s: %.0f (median of the pairs)%n", median(pairs, 0));
+            System.out.printf("leti sampling tokens/s: %.0f (median of the pairs)%n", median(pairs, 1));
         }
-        System.out.printf("pytorch sampling tokens/s: %.0f (median of the pairs)%n", median(pairs, 0));
-        System.out.printf("leti sampling tokens/s: %.0f (median of the pairs)%n", median(pairs, 1));
-        System.out.printf("training ratio: %.2f%n", training / torchTraining);
-        System.out.printf("sampling ratio: %.2f (median of the pairs' ratios)%n", median(pairs, 2));
+        if (torchTraining > 0) {
+            System.out.printf("training ratio: %.2f%n", training / torchTraining);
+        }
+        if (!pairs.isEmpty()) {
+            System.out.printf("sampling ratio: %.2f (median of the pairs' ratios)%n", median(pairs, 2));
+        }
         return 0;
     }
 
