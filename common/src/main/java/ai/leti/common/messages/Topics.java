@@ -28,6 +28,12 @@ public final class Topics {
     /** Sampling work that cannot be sampled (unreadable, invalid, its checkpoint unverifiable), with the reason. */
     public static final String SAMPLING_DLT = SAMPLING + ".dlt";
 
+    /**
+     * Runs whose queued sampling work is withdrawn ({@link SamplingWithdrawal}), keyed by run id, compacted: every
+     * sampler reads all of it at every start.
+     */
+    public static final String SAMPLING_WITHDRAWN = SAMPLING + ".withdrawn";
+
     /** The samplers' consumer group on {@link #SAMPLING} (what KEDA scales them on). */
     public static final String SAMPLERS_GROUP = "leti-samplers";
 

@@ -23,6 +23,7 @@ import ai.leti.common.messages.CheckpointAnnouncement;
 import ai.leti.common.messages.ExecutionResult;
 import ai.leti.common.messages.IterationPlan;
 import ai.leti.common.messages.SamplingReport;
+import ai.leti.common.messages.SamplingWithdrawal;
 import ai.leti.common.messages.SamplingWork;
 import ai.leti.common.messages.Topics;
 import ai.leti.generator.config.Roles;
@@ -67,6 +68,15 @@ class GeneratorKafka {
                     template.send(Topics.ITERATIONS, plan.runId(), plan).get(30, TimeUnit.SECONDS);
                 } catch (Exception e) {
                     throw new IllegalStateException("cannot publish the plan of iteration " + plan.iteration(), e);
+                }
+            }
+
+            @Override
+            public void withdraw(SamplingWithdrawal withdrawal) {
+                try {
+                    template.send(Topics.SAMPLING_WITHDRAWN, withdrawal.runId(), withdrawal).get(30, TimeUnit.SECONDS);
+                } catch (Exception e) { // the run has ended either way; its queued work is sampled and ignored instead
+                    log.warn("cannot withdraw the queued sampling work of run {}: {}", withdrawal.runId(), e.getMessage());
                 }
             }
 

@@ -29,6 +29,11 @@ class SamplingTopics {
     }
 
     @Bean
+    NewTopic samplingWithdrawnTopic() {
+        return TopicBuilder.name(Topics.SAMPLING_WITHDRAWN).partitions(1).compact().build();
+    }
+
+    @Bean
     NewTopic samplingDeadLetterTopic() {
         return TopicBuilder.name(Topics.SAMPLING_DLT).partitions(1).build();
     }

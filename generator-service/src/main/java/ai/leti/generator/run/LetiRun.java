@@ -14,6 +14,7 @@ import ai.leti.common.messages.CheckpointAnnouncement;
 import ai.leti.common.messages.ExecutionResult;
 import ai.leti.common.messages.Purpose;
 import ai.leti.common.messages.SamplingReport;
+import ai.leti.common.messages.SamplingWithdrawal;
 import ai.leti.common.runs.Evaluation;
 import ai.leti.common.runs.IterationStats;
 import ai.leti.common.runs.RunStage;
@@ -102,6 +103,12 @@ public final class LetiRun implements Runnable {
         save();
     }
 
+    /** Stopped or failed: the stage saved, then the samplers told to skip the work still queued for this run. */
+    private void endEarly(RunStage stage, String reason) {
+        enter(stage);
+        sink.withdraw(new SamplingWithdrawal(id, System.currentTimeMillis(), "run " + id + " " + reason));
+    }
+
     public String id() {
         return id;
     }
@@ -170,7 +177,7 @@ public final class LetiRun implements Runnable {
             }
             for (int next = state.completed + 1; next <= request.iterations(); next++) {
                 if (inbox.stopRequested()) {
-                    enter(RunStage.STOPPED);
+                    endEarly(RunStage.STOPPED, "stopped");
                     return;
                 }
                 model = iterate(model, next);
@@ -178,10 +185,10 @@ public final class LetiRun implements Runnable {
             }
             enter(RunStage.DONE);
         } catch (RunInbox.StoppedException e) {
-            enter(RunStage.STOPPED);
+            endEarly(RunStage.STOPPED, "stopped");
         } catch (Exception e) {
             state.problem = e.getMessage();
-            enter(RunStage.FAILED);
+            endEarly(RunStage.FAILED, "failed: " + e.getMessage());
             log.error("run {} failed: {}", id, e.getMessage(), e);
         } finally {
             if (model != null) {

@@ -2,6 +2,7 @@ package ai.leti.generator.run;
 
 import ai.leti.common.messages.CandidateProgram;
 import ai.leti.common.messages.IterationPlan;
+import ai.leti.common.messages.SamplingWithdrawal;
 import ai.leti.common.messages.SamplingWork;
 
 /** Where a run's plans, sampling work and reference candidates go (Kafka in the service). */
@@ -14,6 +15,9 @@ public interface RunSink {
     void candidate(CandidateProgram candidate);
 
     void plan(IterationPlan plan);
+
+    /** The run's queued sampling work is not wanted any more (it stopped or failed): samplers skip it. */
+    void withdraw(SamplingWithdrawal withdrawal);
 
     /** Blocks until everything sent so far is acknowledged. */
     void flush();

@@ -11,13 +11,14 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 
-/** A sampler's figures: work done or dead-lettered, candidates and tokens, model swaps, readiness. */
+/** A sampler's figures: work done, dead-lettered or withdrawn, candidates and tokens, model swaps, readiness. */
 @Component
 @Roles.Sampler
 class SamplerMetrics {
 
     private final Counter sampled;
     private final Counter deadLettered;
+    private final Counter withdrawn;
     private final Counter candidates;
     private final Counter tokens;
     private final Counter swaps;
@@ -29,6 +30,8 @@ class SamplerMetrics {
                 .register(registry);
         deadLettered = Counter.builder("leti.sampler.items").description("Pieces of sampling work")
                 .tag("outcome", "dead_lettered").register(registry);
+        withdrawn = Counter.builder("leti.sampler.items").description("Pieces of sampling work")
+                .tag("outcome", "withdrawn").register(registry);
         candidates = Counter.builder("leti.sampler.candidates").description("Candidates sampled and published")
                 .register(registry);
         tokens = Counter.builder("leti.sampler.tokens").description("Tokens generated").register(registry);
@@ -48,6 +51,10 @@ class SamplerMetrics {
 
     void deadLettered() {
         deadLettered.increment();
+    }
+
+    void withdrawn() {
+        withdrawn.increment();
     }
 
     void swapped(long nanos) {

@@ -21,7 +21,8 @@ import ai.leti.generator.config.Roles;
  * A sampler's intake: up to {@code leti.generator.sampler-poll-items} pieces of work at a time from
  * {@link Topics#SAMPLING}, shared with every other sampler of the group. Pieces that cannot be sampled go to
  * {@link Topics#SAMPLING_DLT} with the reason in their headers: unreadable, invalid, or naming a model that fails
- * verification (never sampled from another model instead). The rest are sampled model by model; the offsets are
+ * verification (never sampled from another model instead). Work of a run withdrawn since ({@link Withdrawals}) is
+ * skipped. The rest are sampled model by model; the offsets are
  * committed only when the listener returns, after every candidate and report is durable, so a sampler killed
  * mid-batch leaves its work to the group, and the work's deterministic candidate ids make the second sampling
  * harmless. A model that verifies but does not load here stops this sampler's listener (its work, uncommitted,
@@ -40,14 +41,16 @@ class WorkListener {
     private final SamplerReadiness readiness;
     private final SamplerMetrics metrics;
     private final ConsumerRecordRecoverer deadLetters;
+    private final Withdrawals withdrawals;
 
     WorkListener(SamplerModel models, WorkSampler sampler, SamplerReadiness readiness, SamplerMetrics metrics,
-            ConsumerRecordRecoverer samplingDeadLetters) {
+            ConsumerRecordRecoverer samplingDeadLetters, Withdrawals withdrawals) {
         this.models = models;
         this.sampler = sampler;
         this.readiness = readiness;
         this.metrics = metrics;
         this.deadLetters = samplingDeadLetters;
+        this.withdrawals = withdrawals;
     }
 
     @KafkaListener(id = ID, topics = Topics.SAMPLING, groupId = Topics.SAMPLERS_GROUP, batch = "true",
@@ -63,6 +66,11 @@ class WorkListener {
             if (work == null) {
                 deadLetter(record, "unreadable sampling work at offset " + record.offset() + " of partition "
                         + record.partition());
+                continue;
+            }
+            if (withdrawals.covers(record)) {
+                log.info("skipping sampling work {}: its run was stopped or failed after it was published", work.workId());
+                metrics.withdrawn();
                 continue;
             }
             List<String> problems = work.problems();

@@ -16,6 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
 import ai.leti.common.json.Jsonl;
 import ai.leti.common.messages.CandidateProgram;
 import ai.leti.common.messages.IterationPlan;
+import ai.leti.common.messages.SamplingWithdrawal;
 import ai.leti.common.messages.SamplingWork;
 import ai.leti.generator.checkpoint.CheckpointFetcher;
 import ai.leti.generator.config.GeneratorProperties;
@@ -62,6 +63,10 @@ class RunRegistryPathsTest {
 
             @Override
             public void plan(IterationPlan plan) {
+            }
+
+            @Override
+            public void withdraw(SamplingWithdrawal withdrawal) {
             }
 
             @Override

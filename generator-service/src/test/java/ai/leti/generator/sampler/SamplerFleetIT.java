@@ -44,6 +44,7 @@ import ai.leti.common.messages.CheckpointAnnouncement;
 import ai.leti.common.messages.ModelSource;
 import ai.leti.common.messages.Purpose;
 import ai.leti.common.messages.SamplingReport;
+import ai.leti.common.messages.SamplingWithdrawal;
 import ai.leti.common.messages.SamplingWork;
 import ai.leti.common.messages.Topics;
 import ai.leti.generator.GeneratorApplication;
@@ -52,6 +53,7 @@ import ai.leti.model.ModelConfig;
 import ai.leti.model.Models;
 import ai.leti.model.tokenizer.BpeTrainer;
 import ai.leti.model.tokenizer.LetiTokenizer;
+import io.micrometer.core.instrument.MeterRegistry;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
@@ -59,7 +61,8 @@ import tools.jackson.databind.node.ObjectNode;
  * of work is sampled into exactly its candidates and reported once; the same work sampled again sends the same
  * candidates, token for token; and work that cannot be sampled goes to the dead-letter topic with its reason,
  * never sampled from another model: unreadable JSON, an invalid piece, a base model outside the data roots, and a
- * checkpoint whose files do not match its announcement.
+ * checkpoint whose files do not match its announcement. Work published before its run was withdrawn (stopped or
+ * failed) is skipped; work of the same run published after it is sampled.
  */
 @EmbeddedKafka(partitions = 4, topics = {Topics.SAMPLING, Topics.SAMPLING_DONE, Topics.SAMPLING_DLT, Topics.CANDIDATES})
 class SamplerFleetIT {
@@ -99,7 +102,11 @@ class SamplerFleetIT {
     }
 
     private static SamplingWork work(String task, ModelSource model, int from, int to) {
-        return new SamplingWork(SamplingWork.idOf("fleet", 1, Purpose.TRAIN, task, from, to), "fleet", 1, Purpose.TRAIN, task,
+        return work("fleet", task, model, from, to);
+    }
+
+    private static SamplingWork work(String run, String task, ModelSource model, int from, int to) {
+        return new SamplingWork(SamplingWork.idOf(run, 1, Purpose.TRAIN, task, from, to), run, 1, Purpose.TRAIN, task,
                 "def add(a, b):\n", "def add(a, b):\n", "assert add(1, 2) == 3\n", List.of("add"), from, to, 1.0, 1.0, 12,
                 List.of(), 42, 5, model);
     }
@@ -121,6 +128,8 @@ class SamplerFleetIT {
         SamplingWork forged = work("forged", ModelSource.of(new CheckpointAnnouncement("fleet", 1,
                 data.resolve("base").toUri().toString(), wrongDigests, 1, 0, 1, 0, null)), 0, 2);
         SamplingWork twice = work("twice", base, 0, SAMPLES);
+        SamplingWork stale = work("gone", "stale", base, 0, SAMPLES);
+        SamplingWork resumed = work("gone", "resumed", base, 0, SAMPLES);
         Observed observed = new Observed();
         try (KafkaProducer<String, String> producer = producer(); KafkaConsumer<String, String> consumer = consumer()) {
             consumer.subscribe(List.of(Topics.CANDIDATES, Topics.SAMPLING_DONE, Topics.SAMPLING_DLT));
@@ -145,7 +154,31 @@ class SamplerFleetIT {
             sampler.getBean(WorkSampler.class).sample(List.of(twice, twice), sampler.getBean(SamplerModel.class).use(base));
             observed.pollUntil(consumer, () -> observed.reported().containsKey(twice.workId()));
             consumer.poll(Duration.ofSeconds(1)).forEach(observed::add); // all of it was sent before sample() returned
+
+            // a stopped run: its work published before the withdrawal is skipped, work published after it (resumed) is not
+            long withdrawnAt = System.currentTimeMillis();
+            producer.send(new ProducerRecord<>(Topics.SAMPLING_WITHDRAWN, "gone",
+                    Jsonl.MAPPER.writeValueAsString(new SamplingWithdrawal("gone", withdrawnAt, "run gone stopped"))));
+            producer.flush();
+            await().atMost(Duration.ofMinutes(1)).until(() -> samplers.stream()
+                    .allMatch(context -> context.getBean(Withdrawals.class).known("gone")));
+            // one partition, the stale piece first: were it sampled, its candidates would come before the other's report
+            producer.send(new ProducerRecord<>(Topics.SAMPLING, 0, withdrawnAt - 60_000, stale.taskId(),
+                    Jsonl.MAPPER.writeValueAsString(stale)));
+            producer.send(new ProducerRecord<>(Topics.SAMPLING, 0, withdrawnAt + 1, resumed.taskId(),
+                    Jsonl.MAPPER.writeValueAsString(resumed)));
+            producer.flush();
+            observed.pollUntil(consumer, () -> observed.reported().containsKey(resumed.workId()));
+            consumer.poll(Duration.ofSeconds(2)).forEach(observed::add);
         }
+        for (int sample = 0; sample < SAMPLES; sample++) {
+            assertThat(observed.completions.remove(CandidateProgram.idOf("gone", 1, Purpose.TRAIN, "resumed", sample)))
+                    .as("work published after its run's withdrawal").hasSize(1);
+            assertThat(observed.completions).as("work published before its run's withdrawal")
+                    .doesNotContainKey(CandidateProgram.idOf("gone", 1, Purpose.TRAIN, "stale", sample));
+        }
+        assertThat(samplers.stream().mapToDouble(context -> context.getBean(MeterRegistry.class)
+                .counter("leti.sampler.items", "outcome", "withdrawn").count()).sum()).isEqualTo(1.0);
         Set<String> expected = new TreeSet<>();
         for (SamplingWork piece : valid) {
             for (int sample = 0; sample < SAMPLES; sample++) {
@@ -165,6 +198,7 @@ class SamplerFleetIT {
                 .allMatch(text -> text.equals(texts.get(0))));
         List<String> validIds = new ArrayList<>(valid.stream().map(SamplingWork::workId).toList());
         validIds.add(twice.workId());
+        validIds.add(resumed.workId());
         assertThat(observed.reported().keySet()).containsExactlyInAnyOrderElementsOf(validIds);
         assertThat(observed.reported().get(twice.workId())).as("a piece twice in one batch: one report").isEqualTo(1);
         assertThat(observed.reports).allSatisfy(report -> assertThat(report.candidates()).isEqualTo(SAMPLES));
