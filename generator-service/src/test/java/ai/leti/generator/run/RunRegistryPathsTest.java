@@ -14,10 +14,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import ai.leti.common.json.Jsonl;
-import ai.leti.common.messages.CandidateProgram;
-import ai.leti.common.messages.IterationPlan;
-import ai.leti.common.messages.SamplingWithdrawal;
-import ai.leti.common.messages.SamplingWork;
 import ai.leti.generator.checkpoint.CheckpointFetcher;
 import ai.leti.generator.config.GeneratorProperties;
 import ai.leti.generator.metrics.GeneratorMetrics;
@@ -52,28 +48,7 @@ class RunRegistryPathsTest {
                 Duration.ofMinutes(1), "token-0123456789abcdef", 65536, Precision.F32,
                 java.util.Set.of(GeneratorProperties.Role.COORDINATOR, GeneratorProperties.Role.SAMPLER), "sampler-test", 16, 8,
                 Duration.ofSeconds(60));
-        RunSink nowhere = new RunSink() {
-            @Override
-            public void work(SamplingWork work) {
-            }
-
-            @Override
-            public void candidate(CandidateProgram candidate) {
-            }
-
-            @Override
-            public void plan(IterationPlan plan) {
-            }
-
-            @Override
-            public void withdraw(SamplingWithdrawal withdrawal) {
-            }
-
-            @Override
-            public void flush() {
-            }
-        };
-        runs = new RunRegistry(nowhere, new CheckpointFetcher(), properties, new GeneratorMetrics(new SimpleMeterRegistry()));
+        runs = new RunRegistry(new RecordingSink(), new CheckpointFetcher(), properties, new GeneratorMetrics(new SimpleMeterRegistry()));
     }
 
     private RunRequest request(Consumer<ObjectNode> change) throws Exception {

@@ -8,16 +8,11 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.CopyOnWriteArrayList;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import ai.leti.common.json.Jsonl;
-import ai.leti.common.messages.CandidateProgram;
-import ai.leti.common.messages.IterationPlan;
-import ai.leti.common.messages.SamplingWithdrawal;
-import ai.leti.common.messages.SamplingWork;
 import ai.leti.common.runs.RunStage;
 import ai.leti.generator.checkpoint.CheckpointFetcher;
 import ai.leti.generator.config.GeneratorProperties;
@@ -40,29 +35,7 @@ class RunWithdrawalTest {
         Files.writeString(data.resolve("model").resolve("tokenizer.json"), "{}");
         Files.writeString(data.resolve("tasks.jsonl"), "{\"task_id\": 7, \"text\": \"Double it.\", \"code\":"
                 + " \"def g(x):\\n    return 2 * x\\n\", \"test_list\": [\"assert g(2) == 4\"]}\n");
-        List<SamplingWithdrawal> withdrawals = new CopyOnWriteArrayList<>();
-        RunSink sink = new RunSink() {
-            @Override
-            public void work(SamplingWork work) {
-            }
-
-            @Override
-            public void candidate(CandidateProgram candidate) {
-            }
-
-            @Override
-            public void plan(IterationPlan plan) {
-            }
-
-            @Override
-            public void withdraw(SamplingWithdrawal withdrawal) {
-                withdrawals.add(withdrawal);
-            }
-
-            @Override
-            public void flush() {
-            }
-        };
+        RecordingSink sink = new RecordingSink();
         GeneratorProperties properties = new GeneratorProperties(dir.resolve("state"), List.of(data), "cpu", 4, List.of(),
                 Duration.ofMinutes(1), "token-0123456789abcdef", 65536, Precision.F32,
                 Set.of(GeneratorProperties.Role.COORDINATOR), "unused", 16, 8, Duration.ofSeconds(60));
@@ -74,9 +47,9 @@ class RunWithdrawalTest {
                 new GeneratorMetrics(new SimpleMeterRegistry()))) {
             LetiRun run = runs.create(Jsonl.MAPPER.treeToValue(json, RunRequest.class));
             runs.start(run.id());
-            await().atMost(Duration.ofMinutes(1)).until(() -> !withdrawals.isEmpty());
+            await().atMost(Duration.ofMinutes(1)).until(() -> !sink.withdrawals.isEmpty());
             assertThat(run.status().stage()).isEqualTo(RunStage.FAILED);
-            assertThat(withdrawals).singleElement().satisfies(withdrawal -> {
+            assertThat(sink.withdrawals).singleElement().satisfies(withdrawal -> {
                 assertThat(withdrawal.runId()).isEqualTo(run.id());
                 assertThat(withdrawal.withdrawnAt()).isGreaterThanOrEqualTo(before);
                 assertThat(withdrawal.reason()).startsWith("run " + run.id() + " failed: ");
