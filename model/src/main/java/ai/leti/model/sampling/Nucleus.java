@@ -45,11 +45,9 @@ public final class Nucleus {
         if (topP >= 1) {
             return probabilities;
         }
-        boolean[] kept = nucleus(v -> probabilities[v], vocab, topP);
-        double cumulative = 0;
-        for (int v = 0; v < vocab; v++) {
-            cumulative += kept[v] ? probabilities[v] : 0;
-        }
+        IntToDoubleFunction probability = v -> probabilities[v];
+        boolean[] kept = nucleus(probability, vocab, topP);
+        double cumulative = mass(probability, kept, vocab);
         double[] nucleus = new double[vocab];
         for (int v = 0; v < vocab; v++) {
             nucleus[v] = kept[v] ? probabilities[v] / cumulative : 0;
@@ -67,12 +65,18 @@ public final class Nucleus {
         if (topP >= 1) {
             return walk(probabilities, offset, vocab, null, draw);
         }
-        boolean[] kept = nucleus(v -> probabilities[offset + v], vocab, topP);
-        double cumulative = 0;
+        IntToDoubleFunction probability = v -> probabilities[offset + v];
+        boolean[] kept = nucleus(probability, vocab, topP);
+        return walk(probabilities, offset, vocab, kept, draw * mass(probability, kept, vocab));
+    }
+
+    /** The kept tokens' total probability, summed in id order (the order {@link #walk} sums in). */
+    private static double mass(IntToDoubleFunction probability, boolean[] kept, int vocab) {
+        double total = 0;
         for (int v = 0; v < vocab; v++) {
-            cumulative += kept[v] ? probabilities[offset + v] : 0;
+            total += kept[v] ? probability.applyAsDouble(v) : 0;
         }
-        return walk(probabilities, offset, vocab, kept, draw * cumulative);
+        return total;
     }
 
     /**
